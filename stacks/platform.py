@@ -1,0 +1,45 @@
+"""The whole platform for one environment: one stack per layer, wired from one config."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Tags
+from constructs import Construct
+
+from config import PlatformConfig
+
+from .network import NetworkStack
+from .storage import StorageStack
+
+
+class DataPlatform(Construct):
+    """Every enabled layer of `config`, as stacks named `<project>-<environment>-<layer>`.
+
+    A construct rather than a Stage, so that the stacks stay in the app's top-level assembly
+    (`cdk deploy --all` selects them); the deployment pipeline wraps it in a Stage of its own.
+
+    Attributes: one per layer (`storage`, `network`, ...); None where the layer is switched off.
+    `stacks` lists the stacks that exist.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: PlatformConfig) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        env = Environment(account=config.account, region=config.region)
+        self.stacks = []
+
+        def stack(cls, layer: str, **props):
+            created = cls(
+                self, layer, config=config, env=env, stack_name=f"{config.name_prefix}-{layer}",
+                description=f"{config.project} {config.environment}: {layer} layer of the ML data lake",
+                **props,
+            )
+            self.stacks.append(created)
+            return created
+
+        self.storage = stack(StorageStack, "storage")
+        self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+
+        for key, value in config.tags.items():
+            Tags.of(self).add(key, value)
+        Tags.of(self).add("project", config.project)
+        Tags.of(self).add("environment", config.environment)

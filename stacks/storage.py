@@ -1,0 +1,78 @@
+"""Storage layer: the platform key and the lake's buckets."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy, Stack
+from constructs import Construct
+
+from config import PlatformConfig
+from lake_constructs.compliance import acknowledge
+from lake_constructs.lake_bucket import LakeBucket
+from lake_constructs.lake_key import LakeKey
+
+# The zones of the lake, in the order their buckets are created. Access logs come first: every
+# other bucket sends its server access logs there.
+ZONES = ("raw", "curated", "artifacts", "athena-results")
+
+
+class StorageStack(Stack):
+    """Attributes: `key`, `access_logs_bucket`, and `buckets` by zone (raw, curated, artifacts,
+    athena-results), plus one attribute per zone (`raw_bucket`, ...)."""
+
+    def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.removal_policy = RemovalPolicy.DESTROY if config.ephemeral else RemovalPolicy.RETAIN
+        self.key = LakeKey(
+            self, "LakeKey", alias=f"alias/{config.name_prefix}-lake", removal_policy=self.removal_policy
+        ).key
+
+        storage = config.storage
+        common = dict(
+            noncurrent_version_expiration_days=storage.noncurrent_version_expiration_days,
+            abort_incomplete_multipart_upload_days=storage.abort_incomplete_multipart_upload_days,
+            ephemeral=config.ephemeral,
+        )
+        access_logs = LakeBucket(
+            self, "AccessLogs", bucket_name=self.bucket_name(config, "access-logs"),
+            lifecycle=storage.lifecycle.access_logs, **common,
+        )
+        self.access_logs_bucket = access_logs.bucket
+        acknowledge(
+            access_logs,
+            "This bucket receives the other buckets' server access logs, and S3 server access log "
+            "delivery writes only to buckets encrypted with SSE-S3 (AES256), not SSE-KMS",
+            "HIPAA.Security-S3DefaultEncryptionKMS",
+            "NIST.800.53.R5-S3DefaultEncryptionKMS",
+            "PCI.DSS.321-S3DefaultEncryptionKMS",
+        )
+
+        self.buckets = {
+            zone: LakeBucket(
+                self, _construct_id(zone), bucket_name=self.bucket_name(config, zone), key=self.key,
+                access_logs=self.access_logs_bucket, lifecycle=getattr(storage.lifecycle, zone.replace("-", "_")),
+                **common,
+            ).bucket
+            for zone in ZONES
+        }
+        self.raw_bucket = self.buckets["raw"]
+        self.curated_bucket = self.buckets["curated"]
+        self.artifacts_bucket = self.buckets["artifacts"]
+        self.athena_results_bucket = self.buckets["athena-results"]
+
+        acknowledge(
+            self,
+            "Cross-region replication is a disaster-recovery decision per deployment (a second region, "
+            "its own key and cost); every bucket here is versioned, retained outside ephemeral "
+            "environments, and its lifecycle keeps deleted versions for the configured days",
+            "HIPAA.Security-S3BucketReplicationEnabled",
+            "NIST.800.53.R5-S3BucketReplicationEnabled",
+            "PCI.DSS.321-S3BucketReplicationEnabled",
+        )
+
+    def bucket_name(self, config: PlatformConfig, zone: str) -> str:
+        """`<prefix>-<zone>-<account>-<region>`: unique worldwide, and readable in the console."""
+        return f"{config.bucket_prefix}-{zone}-{self.account}-{self.region}"
+
+
+def _construct_id(zone: str) -> str:
+    return "".join(part.capitalize() for part in zone.split("-"))
