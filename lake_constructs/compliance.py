@@ -13,7 +13,6 @@ from constructs import IConstruct
 RULE_PACKS = (AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks)
 
 
-
 def add_rule_packs(scope: IConstruct) -> None:
     """Run every rule pack over everything below `scope` at synth."""
     for pack in RULE_PACKS:

@@ -50,8 +50,9 @@ class LakeBucket(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix=None if access_logs is None else f"{bucket_name}/",
-            lifecycle_rules=[_lifecycle_rule(lifecycle, noncurrent_version_expiration_days,
-                                             abort_incomplete_multipart_upload_days)],
+            lifecycle_rules=[
+                _lifecycle_rule(lifecycle, noncurrent_version_expiration_days, abort_incomplete_multipart_upload_days)
+            ],
             removal_policy=RemovalPolicy.DESTROY if ephemeral else RemovalPolicy.RETAIN,
             auto_delete_objects=ephemeral,
         )
@@ -60,11 +61,18 @@ class LakeBucket(Construct):
 def _lifecycle_rule(lifecycle: ZoneLifecycle, noncurrent_days: int, multipart_days: int) -> s3.LifecycleRule:
     transitions = []
     if lifecycle.infrequent_access_after_days is not None:
-        transitions.append(s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                                         transition_after=Duration.days(lifecycle.infrequent_access_after_days)))
+        transitions.append(
+            s3.Transition(
+                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                transition_after=Duration.days(lifecycle.infrequent_access_after_days),
+            )
+        )
     if lifecycle.glacier_after_days is not None:
-        transitions.append(s3.Transition(storage_class=s3.StorageClass.GLACIER,
-                                         transition_after=Duration.days(lifecycle.glacier_after_days)))
+        transitions.append(
+            s3.Transition(
+                storage_class=s3.StorageClass.GLACIER, transition_after=Duration.days(lifecycle.glacier_after_days)
+            )
+        )
     return s3.LifecycleRule(
         id="zone-lifecycle",
         transitions=transitions or None,

@@ -54,14 +54,22 @@ class LakeNetwork(Construct):
             ec2.SubnetConfiguration(name=DATA_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22),
         ]
         if with_egress:
-            subnets.insert(0, ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC,
-                                                      cidr_mask=24, map_public_ip_on_launch=False))
+            subnets.insert(
+                0,
+                ec2.SubnetConfiguration(
+                    name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24, map_public_ip_on_launch=False
+                ),
+            )
         prefix = int(config.cidr.split("/")[1])
         if prefix > 16:
             # Smaller VPCs get proportionally smaller subnets, so every tier still fits in every AZ.
             subnets = [
-                ec2.SubnetConfiguration(name=s.name, subnet_type=s.subnet_type, cidr_mask=s.cidr_mask + prefix - 16,
-                                        map_public_ip_on_launch=s.map_public_ip_on_launch)
+                ec2.SubnetConfiguration(
+                    name=s.name,
+                    subnet_type=s.subnet_type,
+                    cidr_mask=s.cidr_mask + prefix - 16,
+                    map_public_ip_on_launch=s.map_public_ip_on_launch,
+                )
                 for s in subnets
             ]
 
@@ -133,4 +141,3 @@ def _flow_log_role(scope: Construct) -> LakeRole:
 
 def _endpoint_id(service: str) -> str:
     return "".join(part.capitalize() for part in service.replace(".", "-").split("-")) + "Endpoint"
-

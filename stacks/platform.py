@@ -29,7 +29,11 @@ class DataPlatform(Construct):
 
         def stack(cls, layer: str, **props):
             created = cls(
-                self, layer, config=config, env=env, stack_name=f"{config.name_prefix}-{layer}",
+                self,
+                layer,
+                config=config,
+                env=env,
+                stack_name=f"{config.name_prefix}-{layer}",
                 description=f"{config.project} {config.environment}: {layer} layer of the ML data lake",
                 **props,
             )

@@ -33,8 +33,11 @@ class StorageStack(Stack):
             ephemeral=config.ephemeral,
         )
         access_logs = LakeBucket(
-            self, "AccessLogs", bucket_name=self.bucket_name(config, "access-logs"),
-            lifecycle=storage.lifecycle.access_logs, **common,
+            self,
+            "AccessLogs",
+            bucket_name=self.bucket_name(config, "access-logs"),
+            lifecycle=storage.lifecycle.access_logs,
+            **common,
         )
         self.access_logs_bucket = access_logs.bucket
         acknowledge(
@@ -48,8 +51,12 @@ class StorageStack(Stack):
 
         self.buckets = {
             zone: LakeBucket(
-                self, _construct_id(zone), bucket_name=self.bucket_name(config, zone), key=self.key,
-                access_logs=self.access_logs_bucket, lifecycle=getattr(storage.lifecycle, zone.replace("-", "_")),
+                self,
+                _construct_id(zone),
+                bucket_name=self.bucket_name(config, zone),
+                key=self.key,
+                access_logs=self.access_logs_bucket,
+                lifecycle=getattr(storage.lifecycle, zone.replace("-", "_")),
                 **common,
             ).bucket
             for zone in ZONES

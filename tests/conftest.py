@@ -11,9 +11,9 @@ import pytest
 # jsii (aws_cdk.assertions) runs on the virtualenv's Node.js.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
-from config import environment_names, load_config  # noqa: E402
+from config import environment_names, load_config
 
-from .synth import Synth, synthesize_all  # noqa: E402
+from .synth import Synth, synthesize_all
 
 ENVIRONMENTS = environment_names()
 

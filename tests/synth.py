@@ -64,8 +64,9 @@ class Synth:
             for path, entries in json.loads(metadata_file.read_text()).items():
                 for entry in entries:
                     if entry["type"] == "aws:cdk:acknowledged-rules":
-                        found += [(path, rule.removeprefix("Annotation::"), reason)
-                                  for rule, reason in entry["data"].items()]
+                        found += [
+                            (path, rule.removeprefix("Annotation::"), reason) for rule, reason in entry["data"].items()
+                        ]
         return found
 
 

@@ -13,8 +13,12 @@ CONFIG = ROOT / ".cfnlintrc.yaml"
 
 def test_every_template_is_clean(synths):
     templates = [str(path) for synth in synths.values() for path in synth.template_files]
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(CONFIG), "--", *templates],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(CONFIG), "--", *templates],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

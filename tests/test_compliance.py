@@ -15,8 +15,11 @@ RULE_PREFIXES = ("AwsSolutions-", "HIPAA.Security-", "NIST.800.53.R5-", "PCI.DSS
 
 def test_no_environment_has_an_unacknowledged_finding(synths):
     for env, synth in synths.items():
-        violations = [(report["pluginName"], v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
-                      for report in synth.report["pluginReports"] for v in report.get("violations", [])]
+        violations = [
+            (report["pluginName"], v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
+            for report in synth.report["pluginReports"]
+            for v in report.get("violations", [])
+        ]
         assert violations == [], f"{env}: {violations}"
 
 
@@ -33,8 +36,12 @@ def test_every_acknowledgment_names_a_rule_of_the_packs_and_gives_a_specific_rea
 
 def test_acknowledgments_sit_below_the_stack_where_they_can(synths):
     """Stack-wide acknowledgments are kept to rules that concern every resource of their type there."""
-    stack_wide = {rule.split("-", 1)[1] for synth in synths.values() for path, rule, _ in synth.acknowledgments
-                  if path.count("/") == 2}
+    stack_wide = {
+        rule.split("-", 1)[1]
+        for synth in synths.values()
+        for path, rule, _ in synth.acknowledgments
+        if path.count("/") == 2
+    }
     assert stack_wide <= {"S3BucketReplicationEnabled"}, stack_wide
 
 

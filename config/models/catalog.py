@@ -1,7 +1,192 @@
-"""Catalog layer: Glue databases, and the datasets the platform crawls and curates."""
+"""Catalog layer: Glue databases, and the datasets the platform crawls and curates.
+
+A dataset is declared once; its raw prefix, classifier, crawler, ETL job, curated table, quality
+checks, ML-readiness profile and alarms are all derived from the declaration.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
 
 from .base import StrictModel
+
+SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
+DECIMAL_TYPE = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
+SIMPLE_TYPES = ("string", "int", "bigint", "double", "boolean", "date", "timestamp")
+NUMERIC_TYPES = ("int", "bigint", "double")
+# Delimiters the Glue CSV classifier accepts, as the course's classifier table lists them.
+CSV_DELIMITERS = {",": "comma", "|": "pipe", "\t": "tab", ";": "semicolon", "\u0001": "Ctrl-A"}
+
+DatasetFormat = Literal["csv", "json", "apache_log", "xml"]
+
+
+class ColumnSpec(StrictModel):
+    """One column of the curated table, and the rules a raw value must pass to get there."""
+
+    name: str = Field(pattern=SNAKE_CASE, max_length=128, description="Column name in the curated table.")
+    source: str | None = Field(
+        default=None, description="Field, header or capture-group name in the raw data; default: `name`."
+    )
+    type: str = Field(
+        default="string", description="string, int, bigint, double, decimal(p,s), boolean, date or timestamp."
+    )
+    required: bool = Field(default=False, description="A missing value sends the row to quarantine.")
+    allowed: list[Any] | None = Field(default=None, description="The only values accepted, after typing.")
+    min: float | None = Field(default=None, description="Smallest value accepted (numbers, decimals).")
+    max: float | None = Field(default=None, description="Largest value accepted (numbers, decimals).")
+    pattern: str | None = Field(default=None, description="Regular expression a string value must match.")
+    format: str | None = Field(default=None, description="Spark datetime pattern for date and timestamp values.")
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        value = value.strip().lower()
+        match = DECIMAL_TYPE.match(value)
+        if match:
+            precision, scale = int(match[1]), int(match[2])
+            if not 1 <= precision <= 38 or scale > precision:
+                raise ValueError("decimal(p,s) needs 1 <= p <= 38 and s <= p")
+            return f"decimal({precision},{scale})"
+        if value not in SIMPLE_TYPES:
+            raise ValueError(f"unknown type; allowed: {', '.join(SIMPLE_TYPES)}, decimal(p,s)")
+        return value
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"not a valid regular expression ({error})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _rules_fit_the_type(self) -> ColumnSpec:
+        numeric = self.type in NUMERIC_TYPES or self.type.startswith("decimal")
+        if (self.min is not None or self.max is not None) and not numeric:
+            raise ValueError(f"min and max apply to numeric columns, not {self.type}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.pattern is not None and self.type != "string":
+            raise ValueError(f"pattern applies to string columns, not {self.type}")
+        if self.format is not None and self.type not in ("date", "timestamp"):
+            raise ValueError(f"format applies to date and timestamp columns, not {self.type}")
+        return self
+
+    @property
+    def source_name(self) -> str:
+        return self.name if self.source is None else self.source
+
+
+class ReadOptions(StrictModel):
+    """How the raw files are read; each option applies to the formats named."""
+
+    delimiter: str = Field(default=",", description="csv: one of comma, pipe, tab, semicolon, Ctrl-A.")
+    header: bool = Field(default=True, description="csv: the first line names the columns.")
+    quote: str = Field(default='"', max_length=1, description="csv: the quote character.")
+    json_root: str | None = Field(
+        default=None, description="json: JSONPath of the records, e.g. '$.Characters[*]' for a root array."
+    )
+    row_tag: str | None = Field(default=None, description="xml: the element that holds one record.")
+
+    @field_validator("delimiter")
+    @classmethod
+    def _supported_delimiter(cls, value: str) -> str:
+        if value not in CSV_DELIMITERS:
+            allowed = ", ".join(f"{name} ({char!r})" for char, name in CSV_DELIMITERS.items())
+            raise ValueError(f"unsupported delimiter; allowed: {allowed}")
+        return value
+
+    @field_validator("json_root")
+    @classmethod
+    def _json_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("$"):
+            raise ValueError("a JSONPath starts with '$', e.g. '$.Characters[*]'")
+        return value
+
+
+class DatasetSpec(StrictModel):
+    """A dataset: where it lands raw, how to read it, and what a curated row must look like."""
+
+    name: str = Field(pattern=SNAKE_CASE, max_length=64, description="lower_snake_case, unique.")
+    description: str | None = None
+    format: DatasetFormat
+    options: ReadOptions = ReadOptions()
+    raw_prefix: str | None = Field(
+        default=None,
+        description="Prefix in the raw bucket the files land under; default '<name>/'. Ends with '/'.",
+    )
+    null_values: list[str] = Field(default_factory=lambda: [""], description="Raw tokens that mean 'missing'.")
+    columns: list[ColumnSpec] = Field(min_length=1)
+    primary_key: list[str] = Field(
+        default_factory=list, description="Columns that identify a row; duplicates are quarantined."
+    )
+    label: str | None = Field(default=None, description="The column ML models learn to predict, if any.")
+    partition_by: list[str] = Field(default_factory=list, description="Partition columns besides ingest_date.")
+    schedule: str | None = Field(
+        default=None, description="Glue cron expression for the crawl → ETL workflow, e.g. 'cron(0 2 * * ? *)'."
+    )
+
+    @field_validator("raw_prefix")
+    @classmethod
+    def _prefix_shape(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith("/") or not value.endswith("/") or "//" in value):
+            raise ValueError("a prefix like 'sales/orders/': no leading '/', ends with '/'")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"cron\((\S+\s+){5}\S+\)", value):
+            raise ValueError("a Glue schedule is cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)")
+        return value
+
+    @model_validator(mode="after")
+    def _columns_consistent(self) -> DatasetSpec:
+        names = [column.name for column in self.columns]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"column names must be unique; repeated: {', '.join(duplicates)}")
+        for role, listed in (
+            ("primary_key", self.primary_key),
+            ("partition_by", self.partition_by),
+            ("label", [] if self.label is None else [self.label]),
+        ):
+            unknown = [n for n in listed if n not in names]
+            if unknown:
+                raise ValueError(f"{role} names unknown column(s) {', '.join(unknown)}; columns: {', '.join(names)}")
+        if "ingest_date" in names:
+            raise ValueError("'ingest_date' is the partition every curated table gets; choose another column name")
+        if self.format == "xml" and self.options.row_tag is None:
+            raise ValueError("an xml dataset needs options.row_tag (the element that holds one record)")
+        return self
+
+    @property
+    def raw_location(self) -> str:
+        """Prefix of the raw files in the raw bucket."""
+        return f"{self.name}/" if self.raw_prefix is None else self.raw_prefix
 
 
 class CatalogConfig(StrictModel):
     """Always deployed: the Glue Data Catalog is what every consumer of the lake reads."""
+
+    datasets: list[DatasetSpec] = Field(default_factory=list, description="The datasets the lake curates.")
+
+    @field_validator("datasets")
+    @classmethod
+    def _unique_names(cls, datasets: list[DatasetSpec]) -> list[DatasetSpec]:
+        names = [d.name for d in datasets]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"dataset names must be unique; repeated: {', '.join(duplicates)}")
+        return datasets
+
+    def dataset(self, name: str) -> DatasetSpec:
+        for dataset in self.datasets:
+            if dataset.name == name:
+                return dataset
+        raise KeyError(f"no dataset {name!r}; declared: {', '.join(d.name for d in self.datasets)}")

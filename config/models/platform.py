@@ -38,9 +38,7 @@ class PlatformConfig(StrictModel):
         description="True lets stateful resources (buckets, keys, databases) be destroyed with the stack.",
     )
     account: str | None = Field(default=None, pattern=r"^\d{12}$", description="AWS account id; optional.")
-    region: str | None = Field(
-        default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="AWS region; optional."
-    )
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="AWS region; optional.")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags put on every resource.")
 
     network: NetworkConfig = NetworkConfig()
@@ -72,8 +70,11 @@ class PlatformConfig(StrictModel):
                 f"storage.bucket_prefix {prefix!r} would make an invalid bucket name: use lowercase "
                 "letters, digits and single hyphens, starting with a letter and ending with a letter or digit"
             )
-        longest = len(f"{prefix}-{LONGEST_ZONE}-") + ACCOUNT_DIGITS + 1 + (
-            LONGEST_REGION if self.region is None else len(self.region)
+        longest = (
+            len(f"{prefix}-{LONGEST_ZONE}-")
+            + ACCOUNT_DIGITS
+            + 1
+            + (LONGEST_REGION if self.region is None else len(self.region))
         )
         if longest > BUCKET_NAME_MAX:
             raise ValueError(
@@ -93,3 +94,7 @@ class PlatformConfig(StrictModel):
     def name_prefix(self) -> str:
         """Prefix of resource names that are not buckets: '<project>-<environment>'."""
         return f"{self.project}-{self.environment}"
+
+    def database_name(self, zone: str) -> str:
+        """Glue database of a zone ('raw', 'curated'): '<project>_<environment>_<zone>'."""
+        return f"{self.project}_{self.environment}_{zone}".replace("-", "_")

@@ -4,8 +4,11 @@ from aws_cdk.assertions import Match
 
 
 def subnets(synth, tier: str) -> dict[str, dict]:
-    return {k: v for k, v in synth.resources("network", "AWS::EC2::Subnet").items()
-            if {"Key": "aws-cdk:subnet-name", "Value": tier} in v["Properties"]["Tags"]}
+    return {
+        k: v
+        for k, v in synth.resources("network", "AWS::EC2::Subnet").items()
+        if {"Key": "aws-cdk:subnet-name", "Value": tier} in v["Properties"]["Tags"]
+    }
 
 
 def routes_to_internet(synth) -> dict[str, str]:
@@ -63,32 +66,53 @@ def test_private_subnets_egress_only_through_nat_and_isolated_never(prod):
 
 
 def test_flow_logs_capture_all_traffic_into_an_encrypted_log_group(dev, configs):
-    (log_group_id, log_group), = dev.resources("network", "AWS::Logs::LogGroup").items()
+    ((log_group_id, log_group),) = dev.resources("network", "AWS::Logs::LogGroup").items()
     assert "KmsKeyId" in log_group["Properties"]
     assert log_group["Properties"]["RetentionInDays"] == configs["dev"].network.flow_log_retention_days
-    dev.template("network").has_resource_properties("AWS::EC2::FlowLog", {
-        "ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs",
-        "LogGroupName": {"Ref": log_group_id},
-    })
+    dev.template("network").has_resource_properties(
+        "AWS::EC2::FlowLog",
+        {
+            "ResourceType": "VPC",
+            "TrafficType": "ALL",
+            "LogDestinationType": "cloud-watch-logs",
+            "LogGroupName": {"Ref": log_group_id},
+        },
+    )
 
 
 def test_gateway_endpoints_for_s3_and_dynamodb(dev):
-    endpoints = [e["Properties"] for e in dev.resources("network", "AWS::EC2::VPCEndpoint").values()
-                 if e["Properties"].get("VpcEndpointType") == "Gateway"]
+    endpoints = [
+        e["Properties"]
+        for e in dev.resources("network", "AWS::EC2::VPCEndpoint").values()
+        if e["Properties"].get("VpcEndpointType") == "Gateway"
+    ]
     services = sorted(str(e["ServiceName"]) for e in endpoints)
     assert len(services) == 2
     assert "dynamodb" in services[0] and "s3" in services[1]
 
 
 def test_interface_endpoints_are_private_and_reachable_only_over_https_from_the_vpc(dev, configs):
-    endpoints = [e["Properties"] for e in dev.resources("network", "AWS::EC2::VPCEndpoint").values()
-                 if e["Properties"].get("VpcEndpointType") == "Interface"]
+    endpoints = [
+        e["Properties"]
+        for e in dev.resources("network", "AWS::EC2::VPCEndpoint").values()
+        if e["Properties"].get("VpcEndpointType") == "Interface"
+    ]
     assert len(endpoints) == len(configs["dev"].network.interface_endpoints)
     assert all(e["PrivateDnsEnabled"] is True for e in endpoints)
-    dev.template("network").has_resource_properties("AWS::EC2::SecurityGroup", {
-        "SecurityGroupIngress": [{"CidrIp": "10.20.0.0/16", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp",
-                                  "Description": Match.any_value()}],
-    })
+    dev.template("network").has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "SecurityGroupIngress": [
+                {
+                    "CidrIp": "10.20.0.0/16",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "IpProtocol": "tcp",
+                    "Description": Match.any_value(),
+                }
+            ],
+        },
+    )
 
 
 def test_the_default_security_group_is_stripped_of_its_rules(dev):

@@ -30,9 +30,7 @@ def test_the_key_rotates_and_waits_the_longest_before_deletion(synth):
     (key,) = synth.resources("storage", "AWS::KMS::Key").values()
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["Properties"]["PendingWindowInDays"] == 30
-    synth.template("storage").has_resource_properties(
-        "AWS::KMS::Alias", {"AliasName": f"alias/mlake-{synth.env}-lake"}
-    )
+    synth.template("storage").has_resource_properties("AWS::KMS::Alias", {"AliasName": f"alias/mlake-{synth.env}-lake"})
 
 
 def test_cloudwatch_logs_may_use_the_key_only_for_this_accounts_log_groups(synth):
@@ -41,8 +39,20 @@ def test_cloudwatch_logs_may_use_the_key_only_for_this_accounts_log_groups(synth
         s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowCloudWatchLogsOfThisAccount"
     )
     arn = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
-    assert arn == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:", {"Ref": "AWS::Region"}, ":",
-                                     {"Ref": "AWS::AccountId"}, ":log-group:*"]]}
+    assert arn == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":logs:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":log-group:*",
+            ],
+        ]
+    }
 
 
 def test_there_is_one_bucket_per_zone(synth):
@@ -55,7 +65,10 @@ def test_there_is_one_bucket_per_zone(synth):
 def test_every_bucket_blocks_public_access_and_is_versioned_and_owner_enforced(synth, zone):
     properties = bucket(synth, zone)["Properties"]
     assert properties["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
     }
     assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
     assert properties["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
@@ -64,25 +77,49 @@ def test_every_bucket_blocks_public_access_and_is_versioned_and_owner_enforced(s
 @pytest.mark.parametrize("zone", ALL_ZONES)
 def test_every_bucket_denies_requests_without_tls_1_2(synth, zone):
     bucket_id = logical_id(synth, zone)
-    synth.template("storage").has_resource_properties("AWS::S3::BucketPolicy", {
-        "Bucket": {"Ref": bucket_id},
-        "PolicyDocument": {"Statement": Match.array_with([
-            Match.object_like({"Effect": "Deny", "Action": "s3:*", "Principal": {"AWS": "*"},
-                               "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
-            Match.object_like({"Effect": "Deny", "Action": "s3:*", "Principal": {"AWS": "*"},
-                               "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}}}),
-        ])},
-    })
+    synth.template("storage").has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": bucket_id},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Principal": {"AWS": "*"},
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ),
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Principal": {"AWS": "*"},
+                                "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}},
+                            }
+                        ),
+                    ]
+                )
+            },
+        },
+    )
 
 
 @pytest.mark.parametrize("zone", ZONES)
 def test_lake_buckets_use_the_platform_key_with_bucket_keys(synth, zone):
     (key_id,) = synth.resources("storage", "AWS::KMS::Key")
     encryption = bucket(synth, zone)["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert encryption == [{
-        "BucketKeyEnabled": True,
-        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": [key_id, "Arn"]}},
-    }]
+    assert encryption == [
+        {
+            "BucketKeyEnabled": True,
+            "ServerSideEncryptionByDefault": {
+                "SSEAlgorithm": "aws:kms",
+                "KMSMasterKeyID": {"Fn::GetAtt": [key_id, "Arn"]},
+            },
+        }
+    ]
 
 
 def test_the_access_logs_bucket_uses_sse_s3_which_log_delivery_supports(synth):
@@ -98,10 +135,16 @@ def test_lake_buckets_log_access_to_the_access_logs_bucket(synth, zone):
 
 
 def test_s3_log_delivery_may_write_only_each_source_buckets_prefix(synth):
-    policy = next(p for p in synth.resources("storage", "AWS::S3::BucketPolicy").values()
-                  if p["Properties"]["Bucket"] == {"Ref": logical_id(synth, "access-logs")})
-    grants = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
-              if s["Principal"] == {"Service": "logging.s3.amazonaws.com"}]
+    policy = next(
+        p
+        for p in synth.resources("storage", "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": logical_id(synth, "access-logs")}
+    )
+    grants = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    ]
     assert len(grants) == len(ZONES)
     for statement in grants:
         assert statement["Effect"] == "Allow" and statement["Action"] == "s3:PutObject"
@@ -119,8 +162,10 @@ def test_lifecycle_follows_the_config(synth, configs, zone):
     }
     expected_transitions = [
         {"StorageClass": storage_class, "TransitionInDays": days}
-        for storage_class, days in (("STANDARD_IA", zone_config.infrequent_access_after_days),
-                                    ("GLACIER", zone_config.glacier_after_days))
+        for storage_class, days in (
+            ("STANDARD_IA", zone_config.infrequent_access_after_days),
+            ("GLACIER", zone_config.glacier_after_days),
+        )
         if days is not None
     ]
     assert rule.get("Transitions", []) == expected_transitions
@@ -133,8 +178,10 @@ def test_raw_data_tiers_to_infrequent_access_then_glacier_in_prod(prod):
 
 
 def test_prod_retains_buckets_and_key(prod):
-    for resource in [*prod.resources("storage", "AWS::S3::Bucket").values(),
-                     *prod.resources("storage", "AWS::KMS::Key").values()]:
+    for resource in [
+        *prod.resources("storage", "AWS::S3::Bucket").values(),
+        *prod.resources("storage", "AWS::KMS::Key").values(),
+    ]:
         assert resource["DeletionPolicy"] == "Retain"
         assert resource["UpdateReplacePolicy"] == "Retain"
     assert not prod.resources("storage", "Custom::S3AutoDeleteObjects")
@@ -144,7 +191,9 @@ def test_ephemeral_dev_destroys_and_empties_its_buckets(dev):
     buckets = dev.resources("storage", "AWS::S3::Bucket")
     for resource in [*buckets.values(), *dev.resources("storage", "AWS::KMS::Key").values()]:
         assert resource["DeletionPolicy"] == "Delete"
-    emptied = {r["Properties"]["BucketName"]["Ref"] for r in dev.resources("storage", "Custom::S3AutoDeleteObjects").values()}
+    emptied = {
+        r["Properties"]["BucketName"]["Ref"] for r in dev.resources("storage", "Custom::S3AutoDeleteObjects").values()
+    }
     assert emptied == set(buckets)
 
 
