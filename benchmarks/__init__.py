@@ -1,0 +1,1 @@
+"""Benchmarks: commands that print how long the platform's main jobs take."""
