@@ -1,0 +1,301 @@
+"""The curate job: raw files in, curated Parquet + quarantine + catalog + metrics + reports out.
+
+    read (by format) -> normalize + type -> judge each row (first failing rule) -> [duplicate keys]
+        -> cache -> aggregates (counts, profile) -> write curated -> write quarantine
+        -> check rows in = curated + quarantined -> catalog -> metrics -> run_report + ml_profile
+
+The input is read once: the judged rows are cached (memory, spilling to disk) and every output and
+aggregate is computed from that cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import functions as F
+
+from . import catalog, metrics
+from .lake_io import S3LakeIO, join_uri
+from .profile import features, label_kind, ml_profile
+from .readers import FILE, XML_UNSUPPORTED, empty_input, read_raw
+from .rules import REASONS, classify
+from .spec import Dataset, SpecError, parse_dataset
+
+log = logging.getLogger("lake_etl")
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+RUN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+# Session settings the rules rely on: casts yield null instead of failing (ANSI off), date patterns
+# follow the documented Spark 3 rules, and a malformed CSV line is detected even when its extra
+# fields are not selected (column pruning would hide it).
+SPARK_SETTINGS = {
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    "spark.sql.csv.parser.columnPruning.enabled": "false",
+}
+
+
+class InvariantError(RuntimeError):
+    """Rows in != rows curated + rows quarantined: the run must fail, loudly."""
+
+
+@dataclass(frozen=True)
+class JobArgs:
+    dataset_spec: str
+    raw_path: str
+    curated_path: str
+    quarantine_path: str
+    report_path: str
+    curated_database: str
+    environment: str
+    metrics_namespace: str = "MLDataLake/ETL"
+    run_id: str | None = None
+    ingest_date: str | None = None
+    ml_thresholds: str | None = None
+    job_run_id: str | None = None
+
+
+@dataclass
+class RunResult:
+    report: dict[str, Any]
+    profile: dict[str, Any]
+    metric_data: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "dataset": self.report["dataset"],
+            "rows_in": self.report["rows_in"],
+            "rows_curated": self.report["rows_curated"],
+            "rows_quarantined": self.report["rows_quarantined"],
+            "quarantine_reasons": self.report["quarantine_reasons"],
+            "ml_ready": self.profile["ml_ready"],
+        }
+
+
+def argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Curate one dataset of the lake.")
+    required = ("dataset_spec", "raw_path", "curated_path", "quarantine_path", "report_path", "curated_database")
+    for name in required:
+        parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--environment", required=True)
+    parser.add_argument("--metrics_namespace", default="MLDataLake/ETL")
+    parser.add_argument("--run_id", default=None, help="default: Glue's JOB_RUN_ID, else a UTC timestamp")
+    parser.add_argument("--ingest_date", default=None, help="YYYY-MM-DD; default: today (UTC)")
+    parser.add_argument("--ml_thresholds", default=None, help="JSON object overriding ML-readiness thresholds")
+    parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> JobArgs:
+    # Glue adds arguments of its own (--JOB_ID, --TempDir, --job-bookmark-option, ...): ignore them.
+    known, _ = argument_parser().parse_known_args(argv)
+    return JobArgs(**vars(known))
+
+
+def run(
+    spark: SparkSession,
+    args: JobArgs,
+    io: Any = None,
+    glue: Any = None,
+    cloudwatch: Any = None,
+) -> RunResult:
+    """Curate `args.raw_path`; `io` is the storage seam (default: S3 through Spark and boto3)."""
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    dataset = parse_dataset(args.dataset_spec, args.ml_thresholds)
+    if dataset.format == "xml":
+        raise SpecError(XML_UNSUPPORTED)
+    ingest_date = started.strftime("%Y-%m-%d") if args.ingest_date is None else args.ingest_date
+    if not DATE.match(ingest_date):
+        raise SpecError(f"--ingest_date must be YYYY-MM-DD, given {ingest_date!r}")
+    run_id = _run_id(args, started)
+    if io is None:
+        io = S3LakeIO()
+    if glue is None or cloudwatch is None:
+        import boto3
+
+        glue = boto3.client("glue") if glue is None else glue
+        cloudwatch = boto3.client("cloudwatch") if cloudwatch is None else cloudwatch
+    for key, value in SPARK_SETTINGS.items():
+        spark.conf.set(key, value)
+
+    files = io.list_files(args.raw_path)
+    log.info("%s: %d raw file(s) under %s", dataset.name, len(files), args.raw_path)
+    raw = read_raw(spark, dataset, io.spark_path(args.raw_path)) if files else empty_input(spark, dataset)
+    judged = classify(dataset, raw.df, raw.raw_record, io.logical_file(F.col(FILE)))
+    judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        counts = _counts(dataset, judged)
+        profile_inputs = _profile_inputs(dataset, judged)
+        partition_uri = join_uri(args.curated_path, f"ingest_date={ingest_date}")
+        quarantine_uri = join_uri(args.quarantine_path, f"ingest_date={ingest_date}")
+        written_curated = _write_curated(dataset, judged, io.spark_path(partition_uri))
+        written_quarantined = _write_quarantine(judged, io.spark_path(quarantine_uri), run_id)
+    finally:
+        judged.unpersist()
+
+    rows_in = sum(counts["by_reason"].values())
+    rows_curated = counts["by_reason"].get(None, 0)
+    quarantine_reasons = {r: counts["by_reason"][r] for r in REASONS if counts["by_reason"].get(r)}
+    rows_quarantined = sum(quarantine_reasons.values())
+    report: dict[str, Any] = {
+        "dataset": dataset.name,
+        "environment": args.environment,
+        "run_id": run_id,
+        "ingest_date": ingest_date,
+        "started_at": started.isoformat(),
+        "input": {"raw_path": args.raw_path, "files": len(files), "format": dataset.format},
+        "rows_in": rows_in,
+        "rows_curated": rows_curated,
+        "rows_quarantined": rows_quarantined,
+        "rows_written": {"curated": written_curated, "quarantine": written_quarantined},
+        "quarantine_reasons": quarantine_reasons,
+        "quarantine_columns": counts["by_column"],
+        "columns": {"absent_from_input": raw.absent_columns, "ignored_extra": raw.ignored_columns},
+        "outputs": {
+            "curated": partition_uri + "/",
+            "quarantine": quarantine_uri + "/",
+            "table": f"{args.curated_database}.{dataset.name}",
+        },
+    }
+    report_dir = join_uri(args.report_path, f"ingest_date={ingest_date}", f"run_id={run_id}")
+    if not rows_in == rows_curated + rows_quarantined == written_curated + written_quarantined:
+        report["status"] = "failed"
+        report["error"] = "rows in != rows curated + rows quarantined"
+        io.put_json(join_uri(report_dir, "run_report.json"), report)
+        raise InvariantError(
+            f"{dataset.name}: rows in ({rows_in}) != rows curated ({rows_curated}, {written_curated} written) "
+            f"+ rows quarantined ({rows_quarantined}, {written_quarantined} written)"
+        )
+
+    partitions = catalog.register(
+        glue,
+        args.curated_database,
+        dataset,
+        args.curated_path,
+        ingest_date,
+        counts["partitions"],
+        run_id,
+    )
+    metric_data = metrics.publish(
+        cloudwatch,
+        args.metrics_namespace,
+        args.environment,
+        dataset.name,
+        {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
+        started,
+    )
+    profile = ml_profile(dataset, rows_curated, **profile_inputs, label_counts=counts["labels"])
+    profile.update(run_id=run_id, ingest_date=ingest_date)
+    report.update(
+        status="succeeded",
+        partitions=partitions,
+        ml_ready=profile["ml_ready"],
+        finished_at=datetime.now(UTC).isoformat(),
+        duration_seconds=round(time.perf_counter() - clock, 3),
+        reports={"run_report": join_uri(report_dir, "run_report.json"), "ml_profile": join_uri(report_dir, "ml_profile.json")},
+    )
+    io.put_json(report["reports"]["ml_profile"], profile)
+    io.put_json(report["reports"]["run_report"], report)
+    log.info(
+        "%s: %d in, %d curated, %d quarantined %s; ml_ready=%s",
+        dataset.name,
+        rows_in,
+        rows_curated,
+        rows_quarantined,
+        quarantine_reasons,
+        profile["ml_ready"],
+    )
+    return RunResult(report, profile, metric_data)
+
+
+def _run_id(args: JobArgs, started: datetime) -> str:
+    if args.run_id is not None:
+        run_id = args.run_id
+    elif args.job_run_id is not None:
+        run_id = args.job_run_id
+    else:
+        run_id = started.strftime("%Y%m%dT%H%M%S%fZ")
+    if not RUN_ID.match(run_id):
+        raise SpecError(f"--run_id may hold letters, digits and _ . : - (at most 128), given {run_id!r}")
+    return run_id
+
+
+def _counts(dataset: Dataset, judged: DataFrame) -> dict[str, Any]:
+    """Rows per reason, per failing column, per label class and per partition: one small aggregate."""
+    keys = [F.col("__reason"), F.col("__column")]
+    categorical = label_kind(dataset) == "categorical"
+    if categorical:
+        keys.append(F.col(dataset.label).cast("string").alias("__label"))
+    keys += [F.col(name).cast("string").alias(f"__part{i}") for i, name in enumerate(dataset.partition_by)]
+    by_reason: dict[str | None, int] = {}
+    by_column: dict[str, dict[str, int]] = {}
+    labels: dict[str, int] = {}
+    partitions: set[tuple[str, ...]] = set()
+    for row in judged.groupBy(*keys).count().collect():
+        reason, count = row["__reason"], row["count"]
+        by_reason[reason] = by_reason.get(reason, 0) + count
+        if reason is None:
+            if categorical:
+                labels[row["__label"]] = labels.get(row["__label"], 0) + count
+            values = [row[f"__part{i}"] for i in range(len(dataset.partition_by))]
+            partitions.add(tuple(catalog.HIVE_NULL_PARTITION if v is None else v for v in values))
+        elif row["__column"] is not None:
+            per_column = by_column.setdefault(reason, {})
+            per_column[row["__column"]] = per_column.get(row["__column"], 0) + count
+    return {
+        "by_reason": by_reason,
+        "by_column": by_column,
+        "labels": labels,
+        "partitions": [list(p) for p in sorted(partitions)],
+    }
+
+
+def _profile_inputs(dataset: Dataset, judged: DataFrame) -> dict[str, Any]:
+    """Missing values per column and distinct rows (features + label) among curated rows."""
+    curated = judged.where(F.col("__reason").isNull())
+    compared = features(dataset) + ([] if dataset.label is None else [dataset.label])
+    # HyperLogLog++ over a 64-bit row hash: exact for small sets, within ~1% beyond; no shuffle.
+    distinct = F.approx_count_distinct(F.xxhash64(*compared), 0.01) if compared else F.lit(1)
+    aggregates = [F.count_if(F.col(c.name).isNull()).alias(c.name) for c in dataset.columns]
+    row = curated.agg(*aggregates, distinct.alias("__distinct")).first()
+    return {"missing": {c.name: row[c.name] for c in dataset.columns}, "distinct_rows": row["__distinct"]}
+
+
+def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> int:
+    """Replace the ingest_date partition: a re-run of the same date never duplicates rows."""
+    observed = Observation("curated")
+    curated = judged.where(F.col("__reason").isNull()).select(*[c.name for c in dataset.columns])
+    writer = curated.observe(observed, F.count(F.lit(1)).alias("rows")).write.mode("overwrite")
+    writer.partitionBy(*dataset.partition_by).parquet(path)
+    return observed.get["rows"]
+
+
+def _write_quarantine(judged: DataFrame, path: str, run_id: str) -> int:
+    observed = Observation("quarantine")
+    quarantined = judged.where(F.col("__reason").isNotNull()).select(
+        F.lit(run_id).alias("run_id"),
+        F.col("__reason").alias("reason"),
+        F.col("__column").alias("column"),
+        "raw_record",
+        "source_file",
+    )
+    writer = quarantined.observe(observed, F.count(F.lit(1)).alias("rows")).write.mode("overwrite")
+    writer.option("ignoreNullFields", False).json(path)
+    return observed.get["rows"]
+
+
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> RunResult:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    if spark is None:
+        spark = SparkSession.builder.appName("curate_dataset").getOrCreate()
+    return run(spark, args)
