@@ -133,8 +133,7 @@ def run(
     judged = classify(dataset, raw.df, raw.raw_record, io.logical_file(F.col(FILE)))
     judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        counts = _counts(dataset, judged)
-        profile_inputs = _profile_inputs(dataset, judged)
+        counts = _aggregates(dataset, judged)
         partition_uri = join_uri(args.curated_path, f"ingest_date={ingest_date}")
         quarantine_uri = join_uri(args.quarantine_path, f"ingest_date={ingest_date}")
         written_curated = _write_curated(dataset, judged, io.spark_path(partition_uri))
@@ -193,7 +192,7 @@ def run(
         {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
         started,
     )
-    profile = ml_profile(dataset, rows_curated, **profile_inputs, label_counts=counts["labels"])
+    profile = ml_profile(dataset, rows_curated, counts["missing"], counts["distinct_rows"], counts["labels"])
     profile.update(run_id=run_id, ingest_date=ingest_date)
     report.update(
         status="succeeded",
@@ -229,21 +228,38 @@ def _run_id(args: JobArgs, started: datetime) -> str:
     return run_id
 
 
-def _counts(dataset: Dataset, judged: DataFrame) -> dict[str, Any]:
-    """Rows per reason, per failing column, per label class and per partition: one small aggregate."""
+def _aggregates(dataset: Dataset, judged: DataFrame) -> dict[str, Any]:
+    """Everything the report and the profile need, in one small aggregate over the cached rows.
+
+    Rows are grouped by reason, failing column, label class and partition values; curated groups
+    also count missing values per column and distinct rows. Distinct rows are compared on features,
+    label and partition values, so a row's group is a function of what is compared, and the sum of
+    per-group distinct counts is the distinct count of the whole.
+    """
     keys = [F.col("__reason"), F.col("__column")]
     categorical = label_kind(dataset) == "categorical"
     if categorical:
         keys.append(F.col(dataset.label).cast("string").alias("__label"))
     keys += [F.col(name).cast("string").alias(f"__part{i}") for i, name in enumerate(dataset.partition_by)]
+    compared = list(dict.fromkeys([*features(dataset), *dataset.partition_by, *filter(None, [dataset.label])]))
+    # HyperLogLog++ over a 64-bit row hash: exact for small sets, within ~1% beyond; no extra shuffle.
+    distinct = F.approx_count_distinct(F.xxhash64(*compared), 0.01) if compared else F.lit(1)
+    missing = [F.count_if(F.col(c.name).isNull()).alias(f"__missing{i}") for i, c in enumerate(dataset.columns)]
+    grouped = judged.groupBy(*keys).agg(F.count(F.lit(1)).alias("__rows"), distinct.alias("__distinct"), *missing)
+
     by_reason: dict[str | None, int] = {}
     by_column: dict[str, dict[str, int]] = {}
     labels: dict[str, int] = {}
     partitions: set[tuple[str, ...]] = set()
-    for row in judged.groupBy(*keys).count().collect():
-        reason, count = row["__reason"], row["count"]
+    missing_counts = {c.name: 0 for c in dataset.columns}
+    distinct_rows = 0
+    for row in grouped.collect():
+        reason, count = row["__reason"], row["__rows"]
         by_reason[reason] = by_reason.get(reason, 0) + count
         if reason is None:
+            distinct_rows += row["__distinct"]
+            for i, column in enumerate(dataset.columns):
+                missing_counts[column.name] += row[f"__missing{i}"]
             if categorical:
                 labels[row["__label"]] = labels.get(row["__label"], 0) + count
             values = [row[f"__part{i}"] for i in range(len(dataset.partition_by))]
@@ -256,18 +272,9 @@ def _counts(dataset: Dataset, judged: DataFrame) -> dict[str, Any]:
         "by_column": by_column,
         "labels": labels,
         "partitions": [list(p) for p in sorted(partitions)],
+        "missing": missing_counts,
+        "distinct_rows": distinct_rows,
     }
-
-
-def _profile_inputs(dataset: Dataset, judged: DataFrame) -> dict[str, Any]:
-    """Missing values per column and distinct rows (features + label) among curated rows."""
-    curated = judged.where(F.col("__reason").isNull())
-    compared = features(dataset) + ([] if dataset.label is None else [dataset.label])
-    # HyperLogLog++ over a 64-bit row hash: exact for small sets, within ~1% beyond; no shuffle.
-    distinct = F.approx_count_distinct(F.xxhash64(*compared), 0.01) if compared else F.lit(1)
-    aggregates = [F.count_if(F.col(c.name).isNull()).alias(c.name) for c in dataset.columns]
-    row = curated.agg(*aggregates, distinct.alias("__distinct")).first()
-    return {"missing": {c.name: row[c.name] for c in dataset.columns}, "distinct_rows": row["__distinct"]}
 
 
 def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> int:

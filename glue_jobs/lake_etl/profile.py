@@ -4,7 +4,8 @@
 - rows per feature: "at least 10 times as many data points as features" -> min_rows_per_feature
 - missing share per column: "complete fields, no missing values"      -> max_missing_share
 - label class balance: "solid distribution of outcomes"               -> min_minority_share
-- duplicate share: rows repeating another row's features and label    -> max_duplicate_share
+- duplicate share: rows repeating another row's features, label and partition values
+                                                                       -> max_duplicate_share
 
 Features are the curated columns except the label and the primary key (an identifier is not a
 feature). A label is categorical when it is a boolean or a string, or a number with `allowed`
