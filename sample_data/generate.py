@@ -72,7 +72,8 @@ def spam_emails(rng: random.Random) -> str:
     for i in range(1, 1001):
         is_spam = rng.random() < 0.35
         domain = rng.choice(spammy if is_spam and rng.random() < 0.7 else domains)
-        body = rng.choice(spam if is_spam else ham)
+        names = ["Ann", "Bob", "Chen", "Dana", "Eli", "Fatima", "Goran", "Hana"]
+        body = f"{rng.choice(spam if is_spam else ham)} -- {rng.choice(names)} #{rng.randint(100, 99999)}"
         writer.writerow([i, domain, body, "T" if is_spam else "F"])
     lines = out.getvalue().splitlines()
     lines[101] = "101,Not A Domain,Hello there,F"  # pattern_mismatch
