@@ -49,7 +49,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             bedrooms = rng.randint(1, 6)
             feet = 400 + bedrooms * 350 + rng.randint(-150, 150)
             line = (
-                f'{i},{bedrooms},{rng.choice(("1", "1.5", "2", "2.5", "?"))},{feet},'
+                f"{i},{bedrooms},{rng.choice(('1', '1.5', '2', '2.5', '?'))},{feet},"
                 f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},{rng.choice('TF')},"
                 f'{rng.choice(CITIES)},"${95 * feet + rng.randint(0, 40) * 1000:,}"\n'
             )
@@ -136,7 +136,10 @@ def main() -> None:
         generate(source, args.rows)
         generate(warmup, 20_000, seed=1)
         size = source.stat().st_size
-        print(f"generated {args.rows:,} rows ({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        print(
+            f"generated {args.rows:,} rows ({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
 
         spark = spark_session()
         bare(spark, warmup, work / "bare-warmup")

@@ -121,7 +121,7 @@ def houses(rng: random.Random) -> str:
         bathrooms = rng.choice(["1", "1.5", "2", "2.5", "3"]) if rng.random() > 0.04 else ""
         writer.writerow([i, bedrooms, bathrooms, square_feet, sold.isoformat(), f"${price:,.0f}"])
     lines = out.getvalue().splitlines()
-    lines[100] = '100,3,2,1600,2023-04-01,call agent'  # type_mismatch
+    lines[100] = "100,3,2,1600,2023-04-01,call agent"  # type_mismatch
     lines[200] = '200,-1,1,900,2022-06-12,"$98,000"'  # out_of_range (bedrooms >= 0)
     lines[300] = '300,2,1,1100,13/45/2022,"$105,000"'  # type_mismatch (date format)
     lines[400] = lines[399]  # duplicate_key (house 399 twice)

@@ -1,6 +1,6 @@
 """Curate every sample dataset of an environment on moto + local Spark, then print a summary table.
 
-    python -m tools.demo [--env dev] [--workdir DIR]      (make demo)
+python -m tools.demo [--env dev] [--workdir DIR]      (make demo)
 """
 
 from __future__ import annotations

@@ -201,7 +201,7 @@ def run_local(
 
         # Local Spark has no S3 connector: the job works on a local copy of the buckets (LocalLakeIO).
         io = LocalLakeIO(scratch)
-        for file, name in files:
+        for _, name in files:
             key = f"{spec.raw_location}{name}"
             target = io.local_path(f"s3://{lake.raw}/{key}")
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -292,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     except Exception as error:  # the job failed: say why in one line, the details are in the Spark log
-        print(f"error: the ETL job failed: {type(error).__name__}: {' '.join(str(error).split())[:500]}", file=sys.stderr)
+        print(
+            f"error: the ETL job failed: {type(error).__name__}: {' '.join(str(error).split())[:500]}", file=sys.stderr
+        )
         return 1
     print(json.dumps(result.summary(), sort_keys=False))
     return 0

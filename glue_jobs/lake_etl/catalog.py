@@ -21,7 +21,7 @@ PARQUET = {
     },
 }
 # Characters Spark escapes (as %XX) in partition directory names, as Hive does.
-PATH_ESCAPED = set('"#%\'*/:=?\\{[]^\x7f') | {chr(c) for c in range(1, 32)}
+PATH_ESCAPED = set("\"#%'*/:=?\\{[]^\x7f") | {chr(c) for c in range(1, 32)}
 HIVE_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 CREATE_BATCH, DELETE_BATCH = 100, 25  # Glue's limits for batch_create_partition / batch_delete_partition
 

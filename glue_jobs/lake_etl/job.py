@@ -200,7 +200,10 @@ def run(
         ml_ready=profile["ml_ready"],
         finished_at=datetime.now(UTC).isoformat(),
         duration_seconds=round(time.perf_counter() - clock, 3),
-        reports={"run_report": join_uri(report_dir, "run_report.json"), "ml_profile": join_uri(report_dir, "ml_profile.json")},
+        reports={
+            "run_report": join_uri(report_dir, "run_report.json"),
+            "ml_profile": join_uri(report_dir, "ml_profile.json"),
+        },
     )
     io.put_json(report["reports"]["ml_profile"], profile)
     io.put_json(report["reports"]["run_report"], report)

@@ -57,7 +57,9 @@ def ml_profile(
         )
     for name, share in missing_share.items():
         if rows and share > limits["max_missing_share"]:
-            reasons.append(f"column {name} is missing in {share:.1%} of rows; at most {limits['max_missing_share']:.0%}")
+            reasons.append(
+                f"column {name} is missing in {share:.1%} of rows; at most {limits['max_missing_share']:.0%}"
+            )
     if duplicate_share > limits["max_duplicate_share"]:
         reasons.append(f"{duplicate_share:.1%} duplicate rows; at most {limits['max_duplicate_share']:.0%}")
 

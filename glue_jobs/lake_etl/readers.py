@@ -63,7 +63,9 @@ def read_raw(spark: SparkSession, dataset: Dataset, path: str) -> RawInput:
     if dataset.format == "csv":
         return _read_csv(spark, dataset, path)
     if dataset.format == "json":
-        return _read_json_document(spark, dataset, path) if dataset.json_root else _read_json_lines(spark, dataset, path)
+        return (
+            _read_json_document(spark, dataset, path) if dataset.json_root else _read_json_lines(spark, dataset, path)
+        )
     if dataset.format == "apache_log":
         return _read_apache_log(spark, dataset, path)
     raise SpecError(XML_UNSUPPORTED)

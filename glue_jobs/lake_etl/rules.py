@@ -79,7 +79,9 @@ def _checks(dataset: Dataset) -> list[tuple[str, str | None, Column]]:
             checks.append(("missing_required", column.name, values[column.name].isNull()))
     for column in dataset.columns:
         if column.type != "string":
-            checks.append(("type_mismatch", column.name, values[column.name].isNotNull() & results[column.name].isNull()))
+            checks.append(
+                ("type_mismatch", column.name, values[column.name].isNotNull() & results[column.name].isNull())
+            )
     for column in dataset.columns:
         if column.min is not None:
             checks.append(("out_of_range", column.name, results[column.name] < F.lit(column.min)))

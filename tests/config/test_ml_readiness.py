@@ -14,7 +14,11 @@ DATASET = {"name": "houses", "format": "csv", "columns": [{"name": "price", "typ
 
 def write(tmp_path: Path, readiness: dict) -> Path:
     path = tmp_path / "test.yaml"
-    config = {"project": "mlake", "environment": "test", "catalog": {"datasets": [{**DATASET, "ml_readiness": readiness}]}}
+    config = {
+        "project": "mlake",
+        "environment": "test",
+        "catalog": {"datasets": [{**DATASET, "ml_readiness": readiness}]},
+    }
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 

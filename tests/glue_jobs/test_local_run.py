@@ -60,7 +60,10 @@ def test_sample_dataset_end_to_end(spark, tmp_path, capsys, monkeypatch):
     ("arguments", "message"),
     [
         (["--dataset", "unicorns"], "error: environment dev: no dataset 'unicorns'; declared: characters,"),
-        (["--dataset", "houses", "--input", "/nonexistent/houses.csv"], "error: input /nonexistent/houses.csv does not exist"),
+        (
+            ["--dataset", "houses", "--input", "/nonexistent/houses.csv"],
+            "error: input /nonexistent/houses.csv does not exist",
+        ),
         (["--dataset-spec", "{spec}"], "error: {spec}: invalid dataset spec: columns.0.type: unknown type"),
     ],
     ids=["unknown-dataset", "missing-input", "bad-spec"],

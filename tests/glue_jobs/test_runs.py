@@ -57,10 +57,17 @@ def test_the_curated_table_in_the_catalog(lake, aws):
         ("income", "decimal(10,2)"),
     ]
     assert [(c["Name"], c["Type"]) for c in table["PartitionKeys"]] == [("ingest_date", "string"), ("sex", "string")]
-    assert descriptor["SerdeInfo"]["SerializationLibrary"] == "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    assert (
+        descriptor["SerdeInfo"]["SerializationLibrary"] == "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    )
     assert table["Parameters"]["classification"] == "parquet"
-    partition = aws["glue"].get_partition(DatabaseName=DATABASE, TableName="census", PartitionValues=["2024-05-01", "Male"])
-    assert partition["Partition"]["StorageDescriptor"]["Location"] == "s3://curated-bucket/census/ingest_date=2024-05-01/sex=Male/"
+    partition = aws["glue"].get_partition(
+        DatabaseName=DATABASE, TableName="census", PartitionValues=["2024-05-01", "Male"]
+    )
+    assert (
+        partition["Partition"]["StorageDescriptor"]["Location"]
+        == "s3://curated-bucket/census/ingest_date=2024-05-01/sex=Male/"
+    )
 
 
 def test_metrics_one_datapoint_each(lake, aws):
