@@ -115,7 +115,7 @@ def job(spark, root: Path, source: Path, run_id: str) -> tuple[float, dict]:
     glue, cloudwatch = boto3.client("glue"), boto3.client("cloudwatch")
     started = time.perf_counter()
     result = run(spark, args, io=io, glue=glue, cloudwatch=cloudwatch)
-    return time.perf_counter() - started, result.summary()
+    return time.perf_counter() - started, {**result.summary(), "timings_seconds": result.report["timings_seconds"]}
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The curate job: raw files in, curated Parquet + quarantine + catalog + metrics + reports out.
 
-    read (by format) -> normalize + type -> judge each row (first failing rule) -> [duplicate keys]
-        -> cache -> aggregates (counts, profile) -> write curated -> write quarantine
+    read (by format) -> normalize + type -> judge each row (first failing rule) -> cache
+        -> [duplicate keys] -> aggregates (counts, profile) -> write curated -> write quarantine
         -> check rows in = curated + quarantined -> catalog -> metrics -> run_report + ml_profile
 
 The input is read once: the judged rows are cached (memory, spilling to disk) and every output and
@@ -14,19 +14,21 @@ import argparse
 import logging
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from . import catalog, metrics
 from .lake_io import S3LakeIO, join_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, XML_UNSUPPORTED, empty_input, read_raw
-from .rules import REASONS, classify
+from .rules import REASONS, classify, mark_duplicates
 from .spec import Dataset, SpecError, parse_dataset
 
 log = logging.getLogger("lake_etl")
@@ -127,19 +129,31 @@ def run(
     for key, value in SPARK_SETTINGS.items():
         spark.conf.set(key, value)
 
-    files = io.list_files(args.raw_path)
-    log.info("%s: %d raw file(s) under %s", dataset.name, len(files), args.raw_path)
-    raw = read_raw(spark, dataset, io.spark_path(args.raw_path)) if files else empty_input(spark, dataset)
-    judged = classify(dataset, raw.df, raw.raw_record, io.logical_file(F.col(FILE)))
-    judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
+    timings: dict[str, float] = {}
+    with _timed(timings, "list_and_plan"):  # includes reading a CSV header
+        files = io.list_files(args.raw_path)
+        log.info("%s: %d raw file(s) under %s", dataset.name, len(files), args.raw_path)
+        raw = read_raw(spark, dataset, io.spark_path(args.raw_path)) if files else empty_input(spark, dataset)
+        judged = classify(dataset, raw.df, raw.raw_record, F.col(FILE))
+        cached = judged.persist(StorageLevel.MEMORY_AND_DISK)
+    duplicated = None
+    partition_uri = join_uri(args.curated_path, f"ingest_date={ingest_date}")
+    quarantine_uri = join_uri(args.quarantine_path, f"ingest_date={ingest_date}")
     try:
-        counts = _aggregates(dataset, judged)
-        partition_uri = join_uri(args.curated_path, f"ingest_date={ingest_date}")
-        quarantine_uri = join_uri(args.quarantine_path, f"ingest_date={ingest_date}")
-        written_curated = _write_curated(dataset, judged, io.spark_path(partition_uri))
-        written_quarantined = _write_quarantine(judged, io.spark_path(quarantine_uri), run_id)
+        # The first action reads the input and fills the cache; everything after reads the cache.
+        with _timed(timings, "read_judge_duplicates"):
+            judged, duplicated = mark_duplicates(dataset, cached)
+        with _timed(timings, "aggregate"):
+            counts = _aggregates(dataset, judged)
+        with _timed(timings, "write_curated"):
+            written_curated = _write_curated(dataset, judged, io.spark_path(partition_uri))
+        with _timed(timings, "write_quarantine"):
+            quarantine = _quarantine_rows(dataset, judged, run_id, io.logical_file(F.col("__file")))
+            written_quarantined = _write_quarantine(quarantine, io.spark_path(quarantine_uri))
     finally:
-        judged.unpersist()
+        cached.unpersist(blocking=False)
+        if duplicated is not None:
+            duplicated.unpersist()
 
     rows_in = sum(counts["by_reason"].values())
     rows_curated = counts["by_reason"].get(None, 0)
@@ -175,23 +189,24 @@ def run(
             f"+ rows quarantined ({rows_quarantined}, {written_quarantined} written)"
         )
 
-    partitions = catalog.register(
-        glue,
-        args.curated_database,
-        dataset,
-        args.curated_path,
-        ingest_date,
-        counts["partitions"],
-        run_id,
-    )
-    metric_data = metrics.publish(
-        cloudwatch,
-        args.metrics_namespace,
-        args.environment,
-        dataset.name,
-        {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
-        started,
-    )
+    with _timed(timings, "catalog_and_metrics"):
+        partitions = catalog.register(
+            glue,
+            args.curated_database,
+            dataset,
+            args.curated_path,
+            ingest_date,
+            counts["partitions"],
+            run_id,
+        )
+        metric_data = metrics.publish(
+            cloudwatch,
+            args.metrics_namespace,
+            args.environment,
+            dataset.name,
+            {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
+            started,
+        )
     profile = ml_profile(dataset, rows_curated, counts["missing"], counts["distinct_rows"], counts["labels"])
     profile.update(run_id=run_id, ingest_date=ingest_date)
     report.update(
@@ -200,6 +215,7 @@ def run(
         ml_ready=profile["ml_ready"],
         finished_at=datetime.now(UTC).isoformat(),
         duration_seconds=round(time.perf_counter() - clock, 3),
+        timings_seconds=timings,
         reports={
             "run_report": join_uri(report_dir, "run_report.json"),
             "ml_profile": join_uri(report_dir, "ml_profile.json"),
@@ -217,6 +233,13 @@ def run(
         profile["ml_ready"],
     )
     return RunResult(report, profile, metric_data)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    timings[phase] = round(time.perf_counter() - started, 3)
 
 
 def _run_id(args: JobArgs, started: datetime) -> str:
@@ -289,16 +312,22 @@ def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> int:
     return observed.get["rows"]
 
 
-def _write_quarantine(judged: DataFrame, path: str, run_id: str) -> int:
-    observed = Observation("quarantine")
-    quarantined = judged.where(F.col("__reason").isNotNull()).select(
+def _quarantine_rows(dataset: Dataset, judged: DataFrame, run_id: str, source_file: Column) -> DataFrame:
+    # A duplicate passed every other rule, so it was not kept raw: its record is the row as typed.
+    as_typed = F.to_json(F.struct(*[c.name for c in dataset.columns]), {"ignoreNullFields": "false"})
+    return judged.where(F.col("__reason").isNotNull()).select(
         F.lit(run_id).alias("run_id"),
         F.col("__reason").alias("reason"),
         F.col("__column").alias("column"),
-        "raw_record",
-        "source_file",
+        F.coalesce(F.col("__raw"), as_typed).alias("raw_record"),
+        source_file.alias("source_file"),
     )
-    writer = quarantined.observe(observed, F.count(F.lit(1)).alias("rows")).write.mode("overwrite")
+
+
+def _write_quarantine(quarantine: DataFrame, path: str) -> int:
+    """Replace the ingest_date partition of the quarantine, as for curated rows."""
+    observed = Observation("quarantine")
+    writer = quarantine.observe(observed, F.count(F.lit(1)).alias("rows")).write.mode("overwrite")
     writer.option("ignoreNullFields", False).json(path)
     return observed.get["rows"]
 

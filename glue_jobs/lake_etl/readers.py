@@ -132,8 +132,7 @@ def _read_csv(spark: SparkSession, dataset: Dataset, path: str) -> RawInput:
         F.input_file_name().alias(FILE),
     )
     as_read = F.struct(*[F.col(f"__c{i}").alias(name) for i, name in enumerate(header)])
-    fields_as_read = F.to_json(as_read, {"ignoreNullFields": "false"})
-    raw_record = F.coalesce(F.col(CORRUPT), fields_as_read)
+    raw_record = F.coalesce(F.col(CORRUPT), F.to_json(as_read, {"ignoreNullFields": "false"}))
     return RawInput(df, raw_record, absent, ignored)
 
 

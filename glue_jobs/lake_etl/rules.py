@@ -16,7 +16,8 @@ first one that fails (`REASONS`); within one rule, columns are checked in declar
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from .readers import raw_value
@@ -38,12 +39,12 @@ FALSE_TOKENS = ("f", "false", "0", "no", "n")
 INTEGER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)$"
 NUMBER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$"
 NUMBER_DECORATIONS = r"[$€£,]"
-WHITESPACE = " \t\r\n"
+PLAIN_NUMBER_CHARS = "0123456789.+-eE"
 
 
 def normalized(dataset: Dataset, index: int) -> Column:
-    """The raw string trimmed, with the dataset's null tokens turned into null."""
-    trimmed = F.btrim(F.col(raw_value(index)), F.lit(WHITESPACE))
+    """The raw string trimmed (of spaces), with the dataset's null tokens turned into null."""
+    trimmed = F.trim(F.col(raw_value(index)))
     if not dataset.null_values:
         return trimmed
     return F.when(~trimmed.isin(list(dataset.null_values)), trimmed)
@@ -54,11 +55,18 @@ def typed(column: ColumnSpec, value: Column) -> Column:
     kind = column.type
     if kind == "string":
         return value
+    # Numbers: a plain cast first (most values are plain); the regular expressions that accept and
+    # strip currency signs and thousands separators only run for values the cast refused. Casts yield
+    # null on overflow (ANSI mode off, set by the job), which makes it a type_mismatch.
     if kind in ("int", "bigint"):
-        return F.when(value.rlike(INTEGER), F.regexp_replace(value, NUMBER_DECORATIONS, "").cast(kind))
+        plain = F.when(~value.contains("."), value.cast(kind))  # the cast would truncate 12.5 to 12
+        decorated = F.when(value.rlike(INTEGER), F.regexp_replace(value, NUMBER_DECORATIONS, "").cast(kind))
+        return F.coalesce(plain, decorated)
     if kind == "double" or kind.startswith("decimal"):
-        # Casts yield null on overflow (ANSI mode off, set by the job), which makes it a type_mismatch.
-        return F.when(value.rlike(NUMBER), F.regexp_replace(value, NUMBER_DECORATIONS, "").cast(kind))
+        # Only digits, sign, point and exponent reach the plain cast (not NaN, Infinity, 0x1p3 or 1.5d).
+        plain = F.when(F.translate(value, PLAIN_NUMBER_CHARS, "") == "", value.cast(kind))
+        decorated = F.when(value.rlike(NUMBER), F.regexp_replace(value, NUMBER_DECORATIONS, "").cast(kind))
+        return F.coalesce(plain, decorated)
     if kind == "boolean":
         lowered = F.lower(value)
         return F.when(lowered.isin(*TRUE_TOKENS), F.lit(True)).when(lowered.isin(*FALSE_TOKENS), F.lit(False))
@@ -96,10 +104,11 @@ def _checks(dataset: Dataset) -> list[tuple[str, str | None, Column]]:
     return checks
 
 
-def classify(dataset: Dataset, raw: DataFrame, raw_record: Column, file_uri: Column) -> DataFrame:
-    """Typed columns plus `__reason`, `__column` (null when the row is curated), `raw_record`, `source_file`.
+def classify(dataset: Dataset, raw: DataFrame, raw_record: Column, source_file: Column) -> DataFrame:
+    """Typed columns, `__reason` and `__column` of the first failing rule 1-6 (null: the row passed).
 
-    One narrow pass, plus one shuffle when the dataset has a primary key (to find duplicates).
+    Also `__raw` (the raw record, for rejected rows only), `__file` (the source file) and, when the
+    dataset has a primary key, `__row` (read order, for `mark_duplicates`). One narrow pass.
     """
     n = len(dataset.columns)
     normal = raw.select("*", *[normalized(dataset, i).alias(f"__n{i}") for i in range(n)])
@@ -113,22 +122,48 @@ def classify(dataset: Dataset, raw: DataFrame, raw_record: Column, file_uri: Col
         ],
         F.lit(None).cast("struct<reason:string,column:string>"),
     )
-    # Only what the outputs need travels on (and through the duplicate-key shuffle).
-    scratch = [f"__v{i}" for i in range(n)] + [f"__n{i}" for i in range(n)] + ["__parse_error"]
-    judged = typed_df.select("*", verdict.alias("__verdict")).drop(*scratch)
-    reason, column = F.col("__verdict.reason"), F.col("__verdict.column")
-    if dataset.primary_key:
-        judged = judged.withColumn("__row", F.monotonically_increasing_id())
-        # Valid rows first, then in read order: the first valid row with a key keeps it.
-        first = Window.partitionBy(*dataset.primary_key).orderBy(reason.isNotNull(), F.col("__row"))
-        duplicate = reason.isNull() & (F.row_number().over(first) > 1)
-        reason = F.when(duplicate, F.lit("duplicate_key")).otherwise(reason)
-        column = F.when(duplicate, F.lit(",".join(dataset.primary_key))).otherwise(column)
-    quarantined = reason.isNotNull()
-    return judged.select(
+    judged = typed_df.select("*", verdict.alias("__verdict"))
+    reason = F.col("__verdict.reason")
+    columns = [
         *[c.name for c in dataset.columns],
         reason.alias("__reason"),
-        column.alias("__column"),
-        F.when(quarantined, raw_record).alias("raw_record"),
-        F.when(quarantined, file_uri).alias("source_file"),
+        F.col("__verdict.column").alias("__column"),
+        F.when(reason.isNotNull(), raw_record).alias("__raw"),
+        source_file.alias("__file"),
+    ]
+    if dataset.primary_key:
+        columns.append(F.monotonically_increasing_id().alias("__row"))
+    return judged.select(*columns)
+
+
+# Duplicate keys are found with a narrow aggregate (key -> first row) and a broadcast join, not a
+# window: a window would sort every row, with all its columns, through a shuffle. Past this many
+# duplicated keys the join is left to Spark (a shuffle join) instead of broadcasting.
+BROADCAST_DUPLICATE_KEYS = 2_000_000
+
+
+def mark_duplicates(dataset: Dataset, judged: DataFrame) -> tuple[DataFrame, DataFrame | None]:
+    """Rule 7: among rows that passed rules 1-6, every row but the first with a key is a duplicate_key.
+
+    Returns the rows with their final reason, and the cached duplicated keys (to unpersist after use).
+    """
+    if not dataset.primary_key:
+        return judged, None
+    duplicated = (
+        judged.where(F.col("__reason").isNull())
+        .groupBy(*dataset.primary_key)
+        .agg(F.min("__row").alias("__first"), F.count(F.lit(1)).alias("__rows"))
+        .where(F.col("__rows") > 1)
+        .drop("__rows")
+        .persist(StorageLevel.MEMORY_AND_DISK)
     )
+    keys = duplicated.count()
+    side = F.broadcast(duplicated) if keys <= BROADCAST_DUPLICATE_KEYS else duplicated
+    joined = judged.join(side, on=list(dataset.primary_key), how="left")
+    duplicate = F.col("__reason").isNull() & F.col("__first").isNotNull() & (F.col("__row") != F.col("__first"))
+    final = joined.select(
+        *[c for c in judged.columns if c not in ("__reason", "__column")],
+        F.when(duplicate, F.lit("duplicate_key")).otherwise(F.col("__reason")).alias("__reason"),
+        F.when(duplicate, F.lit(",".join(dataset.primary_key))).otherwise(F.col("__column")).alias("__column"),
+    )
+    return final, duplicated

@@ -45,9 +45,10 @@ def test_each_reason_once_with_raw_record_and_run_id(lake, spark):
     rows = {row["reason"]: row for row in done.quarantine()}
     assert all(row["run_id"] == "run-42" for row in rows.values())
     assert rows["parse_error"]["raw_record"] == "2,bob@example.com,pro"
-    assert rows["duplicate_key"]["raw_record"] == (
-        '{"id":"1","email":"ann.again@example.com","plan":"pro","seats":"3"}'
-    )
+    assert rows["type_mismatch"]["raw_record"] == '{"id":"4","email":"cy@example.com","plan":"free","seats":"many"}'
+    # A duplicate passed every other rule: its record is the row as typed.
+    assert rows["duplicate_key"]["raw_record"] == '{"id":1,"email":"ann.again@example.com","plan":"pro","seats":3}'
+
     assert rows["type_mismatch"]["source_file"] == "s3://raw-bucket/accounts/accounts.csv"
     assert [r["email"] for r in done.curated(spark)] == ["ann@example.com"]
 
