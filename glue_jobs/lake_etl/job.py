@@ -28,7 +28,7 @@ from . import catalog, metrics
 from .lake_io import S3LakeIO, join_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, XML_UNSUPPORTED, empty_input, read_raw
-from .rules import REASONS, classify, mark_duplicates
+from .rules import REASONS, checks, classify, mark_duplicates
 from .spec import Dataset, SpecError, parse_dataset
 
 log = logging.getLogger("lake_etl")
@@ -143,22 +143,23 @@ def run(
         # The first action reads the input and fills the cache; everything after reads the cache.
         with _timed(timings, "read_judge_duplicates"):
             judged, duplicated = mark_duplicates(dataset, cached)
-        with _timed(timings, "aggregate"):
-            counts = _aggregates(dataset, judged)
-        with _timed(timings, "write_curated"):
-            written_curated = _write_curated(dataset, judged, io.spark_path(partition_uri))
+        with _timed(timings, "write_curated_and_aggregate"):
+            written_curated, counts = _write_curated(dataset, judged, io.spark_path(partition_uri))
         with _timed(timings, "write_quarantine"):
             quarantine = _quarantine_rows(dataset, judged, run_id, io.logical_file(F.col("__file")))
             written_quarantined = _write_quarantine(quarantine, io.spark_path(quarantine_uri))
+        with _timed(timings, "label_and_partition_values"):
+            labels, partitions = _groups(dataset, judged)
     finally:
         cached.unpersist(blocking=False)
         if duplicated is not None:
             duplicated.unpersist()
 
-    rows_in = sum(counts["by_reason"].values())
-    rows_curated = counts["by_reason"].get(None, 0)
-    quarantine_reasons = {r: counts["by_reason"][r] for r in REASONS if counts["by_reason"].get(r)}
+    rows_in = counts["rows_in"]
+    quarantine_reasons = counts["reasons"]
     rows_quarantined = sum(quarantine_reasons.values())
+    rows_curated = counts["curated"]
+    labels = labels or counts["labels"]
     report: dict[str, Any] = {
         "dataset": dataset.name,
         "environment": args.environment,
@@ -196,7 +197,7 @@ def run(
             dataset,
             args.curated_path,
             ingest_date,
-            counts["partitions"],
+            partitions,
             run_id,
         )
         metric_data = metrics.publish(
@@ -207,7 +208,7 @@ def run(
             {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
             started,
         )
-    profile = ml_profile(dataset, rows_curated, counts["missing"], counts["distinct_rows"], counts["labels"])
+    profile = ml_profile(dataset, rows_curated, counts["missing"], counts["distinct_rows"], labels)
     profile.update(run_id=run_id, ingest_date=ingest_date)
     report.update(
         status="succeeded",
@@ -254,62 +255,104 @@ def _run_id(args: JobArgs, started: datetime) -> str:
     return run_id
 
 
-def _aggregates(dataset: Dataset, judged: DataFrame) -> dict[str, Any]:
-    """Everything the report and the profile need, in one small aggregate over the cached rows.
+def _checked_pairs(dataset: Dataset) -> list[tuple[str, str]]:
+    """Every (reason, column) a row can be quarantined for, besides parse_error."""
+    pairs = [(reason, column) for reason, column, _ in checks(dataset) if column is not None]
+    if dataset.primary_key:
+        pairs.append(("duplicate_key", ",".join(dataset.primary_key)))
+    return list(dict.fromkeys(pairs))
 
-    Rows are grouped by reason, failing column, label class and partition values; curated groups
-    also count missing values per column and distinct rows. Distinct rows are compared on features,
-    label and partition values, so a row's group is a function of what is compared, and the sum of
-    per-group distinct counts is the distinct count of the whole.
+
+def _known_classes(dataset: Dataset) -> list[Any] | None:
+    """The label's classes when the declaration tells them (boolean, or `allowed`), else None."""
+    column = dataset.column(dataset.label) if label_kind(dataset) == "categorical" else None
+    if column is None:
+        return None
+    if column.allowed is not None:
+        return list(column.allowed)
+    return [False, True] if column.type == "boolean" else None
+
+
+def _metrics(dataset: Dataset) -> list[Column]:
+    """Aggregates of the whole run, observed while the curated rows are written (no extra pass).
+
+    Distinct curated rows are compared on features, label and partition values, with HyperLogLog++
+    over a 64-bit row hash (within about 1%).
     """
-    keys = [F.col("__reason"), F.col("__column")]
-    categorical = label_kind(dataset) == "categorical"
-    if categorical:
-        keys.append(F.col(dataset.label).cast("string").alias("__label"))
-    keys += [F.col(name).cast("string").alias(f"__part{i}") for i, name in enumerate(dataset.partition_by)]
+    reason, curated = F.col("__reason"), F.col("__reason").isNull()
+    metrics = [F.count(F.lit(1)).alias("rows_in"), F.count_if(curated).alias("curated")]
+    metrics += [F.count_if(reason == r).alias(f"reason:{r}") for r in REASONS]
+    metrics += [
+        F.count_if((reason == r) & (F.col("__column") == c)).alias(f"column:{r}:{c}")
+        for r, c in _checked_pairs(dataset)
+    ]
+    metrics += [F.count_if(curated & F.col(c.name).isNull()).alias(f"missing:{c.name}") for c in dataset.columns]
     compared = list(dict.fromkeys([*features(dataset), *dataset.partition_by, *filter(None, [dataset.label])]))
-    # HyperLogLog++ over a 64-bit row hash: exact for small sets, within ~1% beyond; no extra shuffle.
-    distinct = F.approx_count_distinct(F.xxhash64(*compared), 0.01) if compared else F.lit(1)
-    missing = [F.count_if(F.col(c.name).isNull()).alias(f"__missing{i}") for i, c in enumerate(dataset.columns)]
-    grouped = judged.groupBy(*keys).agg(F.count(F.lit(1)).alias("__rows"), distinct.alias("__distinct"), *missing)
+    if compared:
+        metrics.append(F.approx_count_distinct(F.when(curated, F.xxhash64(*compared)), 0.01).alias("distinct"))
+    for i, value in enumerate(_known_classes(dataset) or []):
+        metrics.append(F.count_if(curated & (F.col(dataset.label) == F.lit(value))).alias(f"class:{i}"))
+    return metrics
 
-    by_reason: dict[str | None, int] = {}
+
+def _summarize(dataset: Dataset, observed: dict[str, Any]) -> dict[str, Any]:
     by_column: dict[str, dict[str, int]] = {}
-    labels: dict[str, int] = {}
-    partitions: set[tuple[str, ...]] = set()
-    missing_counts = {c.name: 0 for c in dataset.columns}
-    distinct_rows = 0
-    for row in grouped.collect():
-        reason, count = row["__reason"], row["__rows"]
-        by_reason[reason] = by_reason.get(reason, 0) + count
-        if reason is None:
-            distinct_rows += row["__distinct"]
-            for i, column in enumerate(dataset.columns):
-                missing_counts[column.name] += row[f"__missing{i}"]
-            if categorical:
-                labels[row["__label"]] = labels.get(row["__label"], 0) + count
-            values = [row[f"__part{i}"] for i in range(len(dataset.partition_by))]
-            partitions.add(tuple(catalog.HIVE_NULL_PARTITION if v is None else v for v in values))
-        elif row["__column"] is not None:
-            per_column = by_column.setdefault(reason, {})
-            per_column[row["__column"]] = per_column.get(row["__column"], 0) + count
+    for reason, column in _checked_pairs(dataset):
+        if observed[f"column:{reason}:{column}"]:
+            by_column.setdefault(reason, {})[column] = observed[f"column:{reason}:{column}"]
+    classes = _known_classes(dataset)
+    labels = {}
+    if classes is not None:
+        label_type = dataset.column(dataset.label).type
+        for i, value in enumerate(classes):
+            name = str(value).lower() if label_type == "boolean" else str(value)
+            labels[name] = observed[f"class:{i}"]
     return {
-        "by_reason": by_reason,
+        "rows_in": observed["rows_in"],
+        "curated": observed["curated"],
+        "reasons": {r: observed[f"reason:{r}"] for r in REASONS if observed[f"reason:{r}"]},
         "by_column": by_column,
+        "missing": {c.name: observed[f"missing:{c.name}"] for c in dataset.columns},
+        "distinct_rows": observed.get("distinct", 1),
         "labels": labels,
-        "partitions": [list(p) for p in sorted(partitions)],
-        "missing": missing_counts,
-        "distinct_rows": distinct_rows,
     }
 
 
-def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> int:
-    """Replace the ingest_date partition: a re-run of the same date never duplicates rows."""
-    observed = Observation("curated")
-    curated = judged.where(F.col("__reason").isNull()).select(*[c.name for c in dataset.columns])
-    writer = curated.observe(observed, F.count(F.lit(1)).alias("rows")).write.mode("overwrite")
-    writer.partitionBy(*dataset.partition_by).parquet(path)
-    return observed.get["rows"]
+def _groups(dataset: Dataset, judged: DataFrame) -> tuple[dict[str, int], list[list[str]]]:
+    """Label classes (when the declaration does not list them) and partition values of curated rows.
+
+    A small aggregate over one or two cached columns; skipped when there is nothing to find.
+    """
+    label = label_kind(dataset) == "categorical" and _known_classes(dataset) is None
+    if not label and not dataset.partition_by:
+        return {}, []
+    keys = [F.col(dataset.label).cast("string").alias("__label")] if label else []
+    keys += [F.col(name).cast("string").alias(f"__part{i}") for i, name in enumerate(dataset.partition_by)]
+    labels: dict[str, int] = {}
+    partitions: set[tuple[str, ...]] = set()
+    for row in judged.where(F.col("__reason").isNull()).groupBy(*keys).count().collect():
+        if label:
+            labels[row["__label"]] = labels.get(row["__label"], 0) + row["count"]
+        values = [row[f"__part{i}"] for i in range(len(dataset.partition_by))]
+        partitions.add(tuple(catalog.HIVE_NULL_PARTITION if v is None else v for v in values))
+    return labels, [list(p) for p in sorted(partitions) if p]
+
+
+def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> tuple[int, dict[str, Any]]:
+    """Replace the ingest_date partition: a re-run of the same date never duplicates rows.
+
+    Returns the rows written (counted after the filter, as they reach the writer) and the run's
+    aggregates (observed on every row before the filter), both from this one pass.
+    """
+    everything, written = Observation("run"), Observation("curated")
+    curated = (
+        judged.observe(everything, *_metrics(dataset))
+        .where(F.col("__reason").isNull())
+        .select(*[c.name for c in dataset.columns])
+        .observe(written, F.count(F.lit(1)).alias("rows"))
+    )
+    curated.write.mode("overwrite").partitionBy(*dataset.partition_by).parquet(path)
+    return written.get["rows"], _summarize(dataset, everything.get)
 
 
 def _quarantine_rows(dataset: Dataset, judged: DataFrame, run_id: str, source_file: Column) -> DataFrame:

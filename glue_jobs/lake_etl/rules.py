@@ -77,7 +77,7 @@ def typed(column: ColumnSpec, value: Column) -> Column:
     raise ValueError(f"unknown type {kind}")
 
 
-def _checks(dataset: Dataset) -> list[tuple[str, str | None, Column]]:
+def checks(dataset: Dataset) -> list[tuple[str, str | None, Column]]:
     """(reason, column, failing condition) in the order rows are judged."""
     values = {c.name: F.col(f"__n{i}") for i, c in enumerate(dataset.columns)}
     results = {c.name: F.col(c.name) for c in dataset.columns}
@@ -118,7 +118,7 @@ def classify(dataset: Dataset, raw: DataFrame, raw_record: Column, source_file: 
     verdict = F.coalesce(
         *[
             F.when(failed, F.struct(F.lit(reason).alias("reason"), F.lit(column).cast("string").alias("column")))
-            for reason, column, failed in _checks(dataset)
+            for reason, column, failed in checks(dataset)
         ],
         F.lit(None).cast("struct<reason:string,column:string>"),
     )
