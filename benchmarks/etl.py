@@ -49,7 +49,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             bedrooms = rng.randint(1, 6)
             feet = 400 + bedrooms * 350 + rng.randint(-150, 150)
             line = (
-                f"{i},{bedrooms},{rng.choice(('1', '1.5', '2', '2.5', '?'))},{feet},"
+                f"{i},{bedrooms},{rng.choice(('1', '1.5', '2', '2.5', '3', '3.5', '4', '?'))},{feet},"
                 f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},{rng.choice('TF')},"
                 f'{rng.choice(CITIES)},"${95 * feet + rng.randint(0, 40) * 1000:,}"\n'
             )
