@@ -161,7 +161,7 @@ def run(
     quarantine_reasons = counts["reasons"]
     rows_quarantined = sum(quarantine_reasons.values())
     rows_curated = counts["curated"]
-    labels = labels or counts["labels"]
+    labels = counts["labels"] if labels is None else labels
     report: dict[str, Any] = {
         "dataset": dataset.name,
         "environment": args.environment,
@@ -292,7 +292,8 @@ def _metrics(dataset: Dataset) -> list[Column]:
     compared = list(dict.fromkeys([*features(dataset), *dataset.partition_by, *filter(None, [dataset.label])]))
     if compared:
         metrics.append(F.approx_count_distinct(F.when(curated, F.xxhash64(*compared)), 0.01).alias("distinct"))
-    for i, value in enumerate(_known_classes(dataset) or []):
+    classes = _known_classes(dataset)
+    for i, value in enumerate([] if classes is None else classes):
         metrics.append(F.count_if(curated & (F.col(dataset.label) == F.lit(value))).alias(f"class:{i}"))
     return metrics
 
@@ -320,14 +321,14 @@ def _summarize(dataset: Dataset, observed: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _groups(dataset: Dataset, judged: DataFrame) -> tuple[dict[str, int], list[list[str]]]:
+def _groups(dataset: Dataset, judged: DataFrame) -> tuple[dict[str, int] | None, list[list[str]]]:
     """Label classes (when the declaration does not list them) and partition values of curated rows.
 
     A small aggregate over one or two cached columns; skipped when there is nothing to find.
     """
     label = label_kind(dataset) == "categorical" and _known_classes(dataset) is None
     if not label and not dataset.partition_by:
-        return {}, []
+        return None, []
     keys = [F.col(dataset.label).cast("string").alias("__label")] if label else []
     keys += [F.col(name).cast("string").alias(f"__part{i}") for i, name in enumerate(dataset.partition_by)]
     labels: dict[str, int] = {}
@@ -337,7 +338,7 @@ def _groups(dataset: Dataset, judged: DataFrame) -> tuple[dict[str, int], list[l
             labels[row["__label"]] = labels.get(row["__label"], 0) + row["count"]
         values = [row[f"__part{i}"] for i in range(len(dataset.partition_by))]
         partitions.add(tuple(catalog.HIVE_NULL_PARTITION if v is None else v for v in values))
-    return labels, [list(p) for p in sorted(partitions) if p]
+    return (labels if label else None), [list(p) for p in sorted(partitions) if p]
 
 
 def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> tuple[int, dict[str, Any]]:

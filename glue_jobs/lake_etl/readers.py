@@ -155,7 +155,8 @@ def _read_json_lines(spark: SparkSession, dataset: Dataset, path: str) -> RawInp
 
 def _read_json_document(spark: SparkSession, dataset: Dataset, path: str) -> RawInput:
     """One JSON document per file; its records are the array at `json_root`, e.g. $.Characters[*]."""
-    keys = dataset.json_path or []
+    keys = dataset.json_path
+    assert keys is not None  # only called for a dataset with json_root
     shape: T.DataType = T.ArrayType(T.StringType())
     for key in reversed(keys):
         shape = T.StructType([T.StructField(key, shape)])

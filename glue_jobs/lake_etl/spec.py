@@ -98,13 +98,13 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
     fmt = data["format"]
     if fmt not in FORMATS:
         raise SpecError(f"dataset {name}: format {fmt!r} is not one of {', '.join(FORMATS)}")
-    options = data.get("options") or {}
+    options = _given(data, "options", {})
     columns = tuple(_column(c) for c in data["columns"])
     if not columns:
         raise SpecError(f"dataset {name}: declares no columns")
     names = [c.name for c in columns]
     for role in ("primary_key", "partition_by"):
-        unknown = [n for n in data.get(role) or [] if n not in names]
+        unknown = [n for n in _given(data, role, []) if n not in names]
         if unknown:
             raise SpecError(f"dataset {name}: {role} names unknown column(s) {', '.join(unknown)}")
     label = data.get("label")
@@ -117,7 +117,7 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
             "(object keys from the document root to the array of records)"
         )
     thresholds = dict(DEFAULT_ML_THRESHOLDS)
-    thresholds.update({k: v for k, v in (data.get("ml_readiness") or {}).items() if v is not None})
+    thresholds.update({k: v for k, v in _given(data, "ml_readiness", {}).items() if v is not None})
     thresholds.update(_thresholds_override(ml_thresholds_json))
     null_values = data.get("null_values")
     return Dataset(
@@ -130,11 +130,17 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
         json_root=json_root,
         row_tag=options.get("row_tag"),
         null_values=("",) if null_values is None else tuple(null_values),
-        primary_key=tuple(data.get("primary_key") or ()),
+        primary_key=tuple(_given(data, "primary_key", ())),
         label=label,
-        partition_by=tuple(data.get("partition_by") or ()),
+        partition_by=tuple(_given(data, "partition_by", ())),
         ml_thresholds=thresholds,
     )
+
+
+def _given(data: dict[str, Any], key: str, default: Any) -> Any:
+    """data[key], or `default` when the key is absent or null (model_dump_json writes every key)."""
+    value = data.get(key)
+    return default if value is None else value
 
 
 def _column(data: dict[str, Any]) -> Column:
