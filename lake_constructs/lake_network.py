@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -130,11 +130,20 @@ class LakeNetwork(Construct):
 
 
 def _flow_log_role(scope: Construct) -> LakeRole:
-    # An explicit role keeps its trust to the flow-logs service of this account only.
+    stack = Stack.of(scope)
     return LakeRole(
         scope,
         "FlowLogRole",
-        assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+        # Only flow logs of this account may assume it (confused-deputy protection).
+        assumed_by=iam.ServicePrincipal(
+            "vpc-flow-logs.amazonaws.com",
+            conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {
+                    "aws:SourceArn": stack.format_arn(service="ec2", resource="vpc-flow-log", resource_name="*")
+                },
+            },
+        ),
         description="Lets VPC flow logs write to the network's log group",
     )
 
