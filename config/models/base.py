@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class StrictModel(BaseModel):
@@ -14,7 +14,7 @@ class StrictModel(BaseModel):
 class LayerSwitch(StrictModel):
     """A layer that can be switched off. Off by default: a layer is deployed only when asked for."""
 
-    enabled: bool = False
+    enabled: bool = Field(default=False, description="Deploy this layer.")
 
 
 # The retention periods CloudWatch Logs accepts, in days.
