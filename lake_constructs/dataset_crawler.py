@@ -111,7 +111,8 @@ class DatasetCrawler(Construct):
                 s3_targets=[glue.CfnCrawler.S3TargetProperty(path=self.raw_path, exclusions=EXCLUSIONS)]
             ),
             classifiers=[classifier_name],
-            crawler_security_configuration=security_configuration.name,
+            # By reference, so the crawler is created after the security configuration it names.
+            crawler_security_configuration=security_configuration.security_configuration.security_configuration_name,
             schema_change_policy=glue.CfnCrawler.SchemaChangePolicyProperty(
                 update_behavior="UPDATE_IN_DATABASE", delete_behavior="LOG"
             ),
