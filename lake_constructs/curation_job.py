@@ -30,7 +30,8 @@ class CurationJob(Construct):
 
     Job arguments (the contract shared with the job code and the EMR step): `--dataset_spec` (the
     declaration as JSON), `--raw_path`, `--curated_path`, `--quarantine_path`, `--report_path`,
-    `--curated_database`, `--environment`, `--metrics_namespace`. `--run_id` and `--ingest_date`
+    `--curated_database`, `--environment`, `--metrics_namespace`, and `--ml_thresholds` (JSON) when
+    `ml_thresholds` is given. `--run_id` and `--ingest_date`
     are left to each run (defaults: Glue's run id, today in UTC).
 
     Decisions:
@@ -68,6 +69,7 @@ class CurationJob(Construct):
         environment: str,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
+        ml_thresholds: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.job_name = name
@@ -88,6 +90,8 @@ class CurationJob(Construct):
             "--environment": environment,
             "--metrics_namespace": METRICS_NAMESPACE,
         }
+        if ml_thresholds is not None:
+            self.arguments["--ml_thresholds"] = ml_thresholds
 
         self.role = LakeRole(
             self,

@@ -42,7 +42,7 @@ class DatasetCrawler(Construct):
       configured retention, created ahead under the name Glue derives from the role and the
       security configuration.
     - IAM (`role`, a LakeRole): list and read the raw prefix only; decrypt with the key; read and
-      write only its raw table (and read the database); write only its log group.
+      write only its raw table and its partition index (and read the database); write only its log group.
 
     Attributes: `crawler` (CfnCrawler), `crawler_name`, `role`, `log_group`, `raw_path`,
     `database_name`, `table_name`.
@@ -96,7 +96,10 @@ class DatasetCrawler(Construct):
         self.role.add_to_policy(scoped_access.use_key(key, encrypt=False))
         tables = scoped_access.catalog_table_arns(self, self.database_name, self.table_name)
         self.role.add_to_policy(
-            iam.PolicyStatement(actions=[*scoped_access.CATALOG_READ, *scoped_access.CATALOG_WRITE], resources=tables)
+            iam.PolicyStatement(
+                actions=[*scoped_access.CATALOG_READ, *scoped_access.CATALOG_WRITE, *scoped_access.PARTITION_INDEX],
+                resources=tables,
+            )
         )
         self.role.add_to_policy(scoped_access.write_log_groups([self.log_group.log_group_arn]))
 

@@ -30,6 +30,10 @@ CATALOG_WRITE = (
 )
 
 
+# Crawlers create a partition index on the tables they create (their default), and read it back.
+PARTITION_INDEX = ("glue:CreatePartitionIndex", "glue:GetPartitionIndexes")
+
+
 def catalog_table_arns(scope: IConstruct, database: str, table: str) -> list[str]:
     """The catalog, the database and the table: Glue checks all three for a table operation."""
     stack = Stack.of(scope)

@@ -334,6 +334,8 @@ def test_the_crawler_role_reads_only_its_prefix_and_writes_only_its_raw_table(pa
                     "glue:BatchCreatePartition",
                     "glue:UpdatePartition",
                     "glue:BatchUpdatePartition",
+                    "glue:CreatePartitionIndex",
+                    "glue:GetPartitionIndexes",
                 ]
             ),
             "Effect": "Allow",
