@@ -291,6 +291,23 @@ def test_the_raw_crawler_targets_the_raw_prefix_with_its_classifier(pair):
 
 
 @by_dataset
+def test_the_crawler_is_created_after_the_classifier_it_names_and_its_permissions(pair):
+    synth, dataset = pair
+    crawler_id, crawler = named(synth, "AWS::Glue::Crawler", f"mlake-{synth.env}-{dataset.name}-raw")
+    classifiers = synth.resources("catalog", "AWS::Glue::Classifier")
+    (classifier_id,) = [
+        k for k, v in classifiers.items() if next(iter(v["Properties"].values()))["Name"] == crawler["Classifiers"][0]
+    ]
+    (policy_id,) = [
+        k
+        for k, v in synth.resources("catalog", "AWS::IAM::ManagedPolicy").items()
+        if v["Properties"]["Roles"] == [{"Ref": crawler["Role"]["Fn::GetAtt"][0]}]
+    ]
+    depends_on = synth.stacks["catalog"]["Resources"][crawler_id]["DependsOn"]
+    assert classifier_id in depends_on and policy_id in depends_on
+
+
+@by_dataset
 def test_the_crawler_role_reads_only_its_prefix_and_writes_only_its_raw_table(pair):
     synth, dataset = pair
     _, crawler = named(synth, "AWS::Glue::Crawler", f"mlake-{synth.env}-{dataset.name}-raw")
