@@ -43,7 +43,6 @@ class CatalogStack(Stack):
             zone: s3.Bucket.from_bucket_name(self, f"{zone.capitalize()}Bucket", self.lake_bucket_name(config, zone))
             for zone in ("raw", "curated", "artifacts")
         }
-        zone_buckets = {"raw": buckets["raw"], "curated": buckets["curated"]}
 
         self.databases = {
             zone: glue.Database(
@@ -51,7 +50,7 @@ class CatalogStack(Stack):
                 f"{zone.capitalize()}Database",
                 database_name=config.database_name(zone),
                 description=f"The {zone} zone of the {prefix} lake",
-                location_uri=zone_buckets[zone].s3_url_for_object(),
+                location_uri=buckets[zone].s3_url_for_object(),
                 removal_policy=removal_policy,
             )
             for zone in ZONES
