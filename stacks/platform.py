@@ -7,6 +7,7 @@ from constructs import Construct
 
 from config import PlatformConfig
 
+from .catalog import CatalogStack
 from .network import NetworkStack
 from .storage import StorageStack
 
@@ -42,6 +43,7 @@ class DataPlatform(Construct):
 
         self.storage = stack(StorageStack, "storage")
         self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+        self.catalog = stack(CatalogStack, "catalog", storage=self.storage)
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
