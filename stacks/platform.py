@@ -7,8 +7,10 @@ from constructs import Construct
 
 from config import PlatformConfig
 
+from .analytics import AnalyticsStack
 from .network import NetworkStack
 from .storage import StorageStack
+from .warehouse import WarehouseStack
 
 
 class DataPlatform(Construct):
@@ -42,6 +44,12 @@ class DataPlatform(Construct):
 
         self.storage = stack(StorageStack, "storage")
         self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+        self.analytics = stack(AnalyticsStack, "analytics", storage=self.storage) if config.analytics.enabled else None
+        self.warehouse = (
+            stack(WarehouseStack, "warehouse", storage=self.storage, network=self.network)
+            if config.warehouse.enabled
+            else None
+        )
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)

@@ -84,6 +84,11 @@ class PlatformConfig(StrictModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _layers_have_what_they_need(self) -> "PlatformConfig":
+        self.warehouse.check_network(self.network)
+        return self
+
     @property
     def bucket_prefix(self) -> str:
         if self.storage.bucket_prefix is not None:
