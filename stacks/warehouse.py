@@ -40,6 +40,7 @@ class WarehouseStack(Stack):
         database = config.database_name("curated")
         tables = [dataset.name for dataset in config.catalog.datasets]
 
+        raw_bucket = s3.Bucket.from_bucket_name(self, "RawBucket", storage.bucket_name(config, "raw"))
         self.spectrum_role = SpectrumRole(
             self,
             "Spectrum",
@@ -48,7 +49,7 @@ class WarehouseStack(Stack):
             # Imported by name (the naming contract): the policy's object wildcards are then plain ARNs.
             data_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", storage.bucket_name(config, "curated")),
             data_prefixes=[f"{table}/" for table in tables],
-            unload_bucket=s3.Bucket.from_bucket_name(self, "RawBucket", storage.bucket_name(config, "raw")),
+            unload_bucket=raw_bucket,
             unload_prefix=UNLOAD_PREFIX,
             key=storage.key,
         )
@@ -97,7 +98,7 @@ class WarehouseStack(Stack):
             )
 
         example_table = tables[0] if tables else "<table>"
-        unload_location = f"s3://{storage.raw_bucket.bucket_name}/{UNLOAD_PREFIX}"
+        unload_location = f"s3://{raw_bucket.bucket_name}/{UNLOAD_PREFIX}"
         self.unload_example_sql = (
             f"UNLOAD ('SELECT * FROM {warehouse.external_schema}.{example_table}') "
             f"TO '{unload_location}{example_table}/' IAM_ROLE '{role_arn}' "
