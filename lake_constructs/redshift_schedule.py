@@ -53,11 +53,12 @@ class PauseResumeSchedule(Construct):
             if target == "pause_cluster"
             else message.ResumeClusterMessageProperty(cluster_identifier=cluster.ref)
         )
+        verb = id.removesuffix("Action")
         action = redshift.CfnScheduledAction(
             self,
             id,
             scheduled_action_name=action_name,
-            scheduled_action_description=f"{id.removesuffix('Action')} the Redshift cluster {cluster.cluster_identifier} ({schedule}, UTC)",
+            scheduled_action_description=f"{verb} the Redshift cluster {cluster.cluster_identifier} ({schedule}, UTC)",
             schedule=schedule,
             iam_role=self.role.role_arn,
             enable=True,

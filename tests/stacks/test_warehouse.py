@@ -187,7 +187,7 @@ def test_the_external_schema_is_created_through_the_data_api_after_the_cluster(s
 
 
 def test_the_sql_handler_runs_in_the_workload_subnets_with_https_out_only(synth):
-    (function_id, function) = one(synth, "AWS::Lambda::Function")
+    (_, function) = one(synth, "AWS::Lambda::Function")
     properties = function["Properties"]
     assert properties["Runtime"].startswith("python3.")
     outputs = [network_output(subnet) for subnet in properties["VpcConfig"]["SubnetIds"]]
