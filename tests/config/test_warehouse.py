@@ -79,6 +79,7 @@ def test_the_warehouse_needs_the_redshift_data_endpoint(tmp_path):
         tmp_path, {"network": {"enabled": True, "interface_endpoints": ["glue"]}, "warehouse": {"enabled": True}}
     )
     assert "network.interface_endpoints to include redshift-data (given glue)" in message
+    assert "warehouse (line 7)" in message
 
 
 def test_without_nat_the_warehouse_needs_the_glue_endpoint_too(tmp_path):
