@@ -247,3 +247,16 @@ def test_outputs_give_the_unload_example_and_where_the_secret_is(dev):
     assert parts[0] == "UNLOAD ('SELECT * FROM curated.characters') TO 's3://mlake-dev-raw-"
     assert "/redshift_unload/characters/' IAM_ROLE '" in parts
     assert "' FORMAT AS PARQUET KMS_KEY_ID '" in parts and parts[-1] == "' ENCRYPTED"
+
+
+def test_wildcards_are_acknowledged_one_resource_at_a_time(dev):
+    acknowledged = [
+        (path, rule) for path, rule, _ in dev.acknowledgments if "/warehouse/" in path or "/analytics/" in path
+    ]
+    wildcards = [(path, rule) for path, rule in acknowledged if rule.startswith("AwsSolutions-IAM5")]
+    assert all(rule.startswith("AwsSolutions-IAM5[Resource::") for _, rule in wildcards)
+    assert [path for path, rule in wildcards if rule == "AwsSolutions-IAM5[Resource::*]"] == [
+        "/mlake-dev/warehouse/ExternalSchema/Role/Policy"
+    ]
+    others = {rule.split("-", 1)[1] for _, rule in acknowledged if not rule.startswith("AwsSolutions-IAM5")}
+    assert others == {"LambdaDLQ", "LambdaConcurrency"}
