@@ -7,9 +7,11 @@ from constructs import Construct
 
 from config import PlatformConfig
 
+from .analytics import AnalyticsStack
 from .catalog import CatalogStack
 from .network import NetworkStack
 from .storage import StorageStack
+from .warehouse import WarehouseStack
 
 
 class DataPlatform(Construct):
@@ -44,6 +46,17 @@ class DataPlatform(Construct):
         self.storage = stack(StorageStack, "storage")
         self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
         self.catalog = stack(CatalogStack, "catalog", storage=self.storage)
+        self.analytics = stack(AnalyticsStack, "analytics", storage=self.storage) if config.analytics.enabled else None
+        self.warehouse = (
+            stack(WarehouseStack, "warehouse", storage=self.storage, network=self.network)
+            if config.warehouse.enabled
+            else None
+        )
+        # Saved queries name the curated tables and Spectrum maps the curated database: both exist
+        # only once the catalog stack is deployed.
+        for consumer in (self.analytics, self.warehouse):
+            if consumer is not None:
+                consumer.add_dependency(self.catalog)
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)

@@ -2,7 +2,7 @@
 
 import re
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .analytics import AnalyticsConfig
 from .base import StrictModel
@@ -83,6 +83,14 @@ class PlatformConfig(StrictModel):
                 f"S3 allows {BUCKET_NAME_MAX}; shorten it by {longest - BUCKET_NAME_MAX}"
             )
         return self
+
+    @field_validator("warehouse")
+    @classmethod
+    def _warehouse_reaches_its_network(cls, warehouse: WarehouseConfig, info: ValidationInfo) -> WarehouseConfig:
+        # `network` is declared first, so it is validated by now (absent if it was invalid itself).
+        if "network" in info.data:
+            warehouse.check_network(info.data["network"])
+        return warehouse
 
     @property
     def bucket_prefix(self) -> str:

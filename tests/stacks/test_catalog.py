@@ -54,9 +54,12 @@ def policy_of(synth, role_id: str) -> list[dict]:
 
 def key_arn(synth) -> dict:
     """How the catalog stack refers to the platform key: the storage stack's published key ARN."""
-    (output_name,) = synth.stacks["storage"]["Outputs"]
     (key_id,) = synth.resources("storage", "AWS::KMS::Key")
-    assert synth.stacks["storage"]["Outputs"][output_name]["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    (output_name,) = [
+        name
+        for name, output in synth.stacks["storage"]["Outputs"].items()
+        if output["Value"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    ]
     return {
         "Fn::GetStackOutput": {
             "StackName": f"mlake-{synth.env}-storage",
