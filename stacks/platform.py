@@ -8,6 +8,7 @@ from constructs import Construct
 from config import PlatformConfig
 
 from .network import NetworkStack
+from .processing import ProcessingStack
 from .storage import StorageStack
 
 
@@ -42,6 +43,11 @@ class DataPlatform(Construct):
 
         self.storage = stack(StorageStack, "storage")
         self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+        self.processing = (
+            stack(ProcessingStack, "processing", storage=self.storage, network=self.network)
+            if config.processing.enabled
+            else None
+        )
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)

@@ -12,7 +12,7 @@ from .labeling import LabelingConfig
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .pipeline import PipelineConfig
-from .processing import ProcessingConfig
+from .processing import ProcessingConfig, check_processing
 from .storage import StorageConfig
 from .warehouse import WarehouseConfig
 
@@ -82,6 +82,11 @@ class PlatformConfig(StrictModel):
                 f"('{prefix}-{LONGEST_ZONE}-<account>-<region>') would have {longest} characters, "
                 f"S3 allows {BUCKET_NAME_MAX}; shorten it by {longest - BUCKET_NAME_MAX}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _processing_fits(self) -> "PlatformConfig":
+        check_processing(self.processing, network=self.network, datasets=self.catalog.datasets)
         return self
 
     @property
