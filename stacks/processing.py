@@ -41,7 +41,7 @@ class ProcessingStack(Stack):
         config: PlatformConfig,
         storage: StorageStack,
         network: NetworkStack,
-        glue_jobs_dir: Path = GLUE_JOBS_DIR,
+        glue_jobs_dir: Path | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -55,7 +55,8 @@ class ProcessingStack(Stack):
 
         etl = processing.example_steps.etl_dataset
         if etl is not None:
-            step = self._etl_step(config, config.catalog.dataset(etl), glue_jobs_dir)
+            folder = GLUE_JOBS_DIR if glue_jobs_dir is None else glue_jobs_dir
+            step = self._etl_step(config, config.catalog.dataset(etl), folder)
             if step is not None:
                 self.steps.append(step)
         training = processing.example_steps.training_dataset
