@@ -122,6 +122,15 @@ class EmrCluster(Construct):
         )
         self._grant_service_role(key)
         self._grant_instance_role(key, log_uri, notebook_bucket_name)
+        if in_transit_certificates is not None:
+            # Every node fetches the certificate zip when it starts.
+            self.instance_role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ReadTransitCertificates",
+                    actions=["s3:GetObject"],
+                    resources=[f"arn:{stack.partition}:s3:::{in_transit_certificates.removeprefix('s3://')}"],
+                )
+            )
 
         self.primary_security_group, self.core_security_group, self.service_access_security_group = (
             self._security_groups(vpc)

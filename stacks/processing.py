@@ -27,6 +27,8 @@ METRICS_NAMESPACE = "MLDataLake/ETL"
 LOGS_PREFIX = "emr-logs/"
 MODELS_PREFIX = "models/"
 REPORTS_PREFIX = "reports/"
+# Large writes are multipart uploads; a failed task aborts its upload (the EMRFS S3-optimized committer).
+WRITE_OBJECTS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
 
 
 class ProcessingStack(Stack):
@@ -170,7 +172,7 @@ class ProcessingStack(Stack):
             role.add_to_policy(
                 iam.PolicyStatement(
                     sid="WriteCuratedTablesAndQuarantine",
-                    actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    actions=WRITE_OBJECTS,
                     resources=curated_objects,
                 )
             )
@@ -185,7 +187,7 @@ class ProcessingStack(Stack):
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="WriteReportsAndModels",
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                actions=WRITE_OBJECTS,
                 resources=artifact_objects,
             )
         )

@@ -341,3 +341,54 @@ def test_without_the_glue_job_files_the_etl_step_is_left_out_with_a_warning(dev)
     assert [s["Name"] for s in cluster(dev)["Steps"]] in (["train-dog_breeds"], ["etl-spam_emails", "train-dog_breeds"])
     if (Path(__file__).resolve().parents[2] / "glue_jobs" / "curate_dataset.py").is_file():
         assert cluster(dev)["Steps"][0]["Name"] == "etl-spam_emails"
+
+
+def test_configured_certificates_switch_on_in_transit_encryption():
+    """The construct alone (no rule packs): with a certificate zip, TLS between nodes, and the nodes may read it."""
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_kms as kms
+
+    from config.models.processing import InstanceGroupConfig
+    from lake_constructs.emr_cluster import EmrCluster
+
+    stack = Stack(App(), "Certificates")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0)
+    emr_cluster = EmrCluster(
+        stack,
+        "Emr",
+        cluster_name="test-processing",
+        release_label="emr-7.2.0",
+        applications=["Spark"],
+        vpc=vpc,
+        subnet=vpc.isolated_subnets[0],
+        key=kms.Key(stack, "Key"),
+        log_uri="s3://logs-bucket/emr-logs/",
+        notebook_bucket_name=None,
+        primary=InstanceGroupConfig(),
+        core=InstanceGroupConfig(),
+        task=None,
+        managed_scaling=None,
+        idle_timeout_minutes=10,
+        in_transit_certificates="s3://certs-bucket/emr/certificates.zip",
+    )
+    template = Template.from_stack(stack)
+    (security,) = template.find_resources("AWS::EMR::SecurityConfiguration").values()
+    encryption = security["Properties"]["SecurityConfiguration"]["EncryptionConfiguration"]
+    assert encryption["EnableInTransitEncryption"] is True
+    assert encryption["InTransitEncryptionConfiguration"] == {
+        "TLSCertificateConfiguration": {
+            "CertificateProviderType": "PEM",
+            "S3Object": "s3://certs-bucket/emr/certificates.zip",
+        }
+    }
+    (policy,) = (
+        p for k, p in template.find_resources("AWS::IAM::ManagedPolicy").items() if k.startswith("EmrInstanceRole")
+    )
+    read = next(s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Sid"] == "ReadTransitCertificates")
+    assert joined(read["Resource"]) == "arn:${AWS::Partition}:s3:::certs-bucket/emr/certificates.zip"
+    # Without managed scaling or JupyterHub, neither is configured; Spark still reads the Glue catalog.
+    (resource,) = template.find_resources(CLUSTER).values()
+    assert "ManagedScalingPolicy" not in resource["Properties"]
+    assert [c["Classification"] for c in resource["Properties"]["Configurations"]] == ["spark-hive-site"]
+    assert emr_cluster.cluster.security_configuration is not None
