@@ -185,20 +185,33 @@ class EmrCluster(Construct):
         if ec2_key_name is None:
             acknowledge(
                 self.cluster,
-                "No EC2 key pair and no Kerberos: the cluster has no SSH key and no inbound rule of its own; "
-                "operators reach a node only through Session Manager, authenticated and logged by IAM and "
-                "CloudTrail. A cluster-dedicated KDC is a per-deployment choice (principals for every user)",
+                "No EC2 key pair: the cluster has no SSH key and no inbound rule of its own; operators reach "
+                "a node only through Session Manager, authenticated by IAM and logged in CloudTrail",
                 "AwsSolutions-EMR6",
-                "HIPAA.Security-EMRKerberosEnabled",
-                "NIST.800.53.R5-EMRKerberosEnabled",
-                "PCI.DSS.321-EMRKerberosEnabled",
             )
+        acknowledge(
+            self.cluster,
+            "Kerberos is not configured: users reach the cluster through Session Manager (IAM-authenticated, "
+            "CloudTrail-logged) and the data through the instance role's scoped permissions. A "
+            "cluster-dedicated KDC, with principals for every JupyterHub user, is a per-deployment decision",
+            "HIPAA.Security-EMRKerberosEnabled",
+            "NIST.800.53.R5-EMRKerberosEnabled",
+            "PCI.DSS.321-EMRKerberosEnabled",
+        )
         if in_transit_certificates is None:
             acknowledge(
                 self.cluster,
                 "In-transit TLS between the cluster's nodes needs a certificate zip in S3 that each "
                 "deployment provides (processing.in_transit_certificates, see docs/processing.md); none is "
                 "configured here. Traffic to S3, Glue and KMS is TLS regardless",
+                "AwsSolutions-EMR5",
+            )
+        else:
+            acknowledge(
+                self.cluster,
+                "In-transit encryption is on (security configuration, EncryptionConfiguration."
+                "EnableInTransitEncryption with PEM certificates); the rule looks for it at the top level of "
+                "the document, where EMR does not read it",
                 "AwsSolutions-EMR5",
             )
         acknowledge(

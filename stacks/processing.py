@@ -93,8 +93,7 @@ class ProcessingStack(Stack):
     def _etl_step(self, config: PlatformConfig, dataset: DatasetSpec, glue_jobs_dir: Path) -> ClusterStep | None:
         script, library = glue_jobs_dir / ETL_SCRIPT, glue_jobs_dir / ETL_LIBRARY
         if not script.is_file() or not (library / "__init__.py").is_file():
-            Annotations.of(self).add_warning_v2(
-                "processing:etl-step-skipped",
+            Annotations.of(self).add_info(
                 f"processing.example_steps.etl_dataset is set, but {script.relative_to(glue_jobs_dir.parent)} "
                 f"or {library.relative_to(glue_jobs_dir.parent)}/ is missing: "
                 "the ETL example step is left out",

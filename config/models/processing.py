@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import LayerSwitch, StrictModel
+from .catalog import DatasetSpec
+from .network import NetworkConfig
 
 RELEASE_LABEL = re.compile(r"^emr-(\d+)\.(\d+)\.(\d+)$")
 
@@ -245,7 +247,7 @@ class ProcessingConfig(LayerSwitch):
         return [name for name in ("Hive", "Spark", "Presto", "Trino") if name in self.applications]
 
 
-def check_processing(processing: ProcessingConfig, *, network, datasets) -> None:
+def check_processing(processing: ProcessingConfig, *, network: NetworkConfig, datasets: list[DatasetSpec]) -> None:
     """What the processing layer needs from the rest of the config; raises ValueError naming the gap."""
     if not processing.enabled:
         return

@@ -337,10 +337,20 @@ def test_the_etl_library_zip_holds_the_package_at_its_root(etl_build):
     assert files == ["lake_etl/__init__.py", "lake_etl/transform.py"]
 
 
-def test_without_the_glue_job_files_the_etl_step_is_left_out_with_a_warning(dev):
-    assert [s["Name"] for s in cluster(dev)["Steps"]] in (["train-dog_breeds"], ["etl-spam_emails", "train-dog_breeds"])
+def test_without_the_glue_job_files_the_etl_step_is_left_out_and_the_synth_says_so(dev):
+    names = [s["Name"] for s in cluster(dev)["Steps"]]
+    notes = [
+        entry["data"]
+        for metadata in dev.outdir.glob("*processing*.metadata.json")
+        for entries in json.loads(metadata.read_text()).values()
+        for entry in entries
+        if entry["type"] == "aws:cdk:info"
+    ]
     if (Path(__file__).resolve().parents[2] / "glue_jobs" / "curate_dataset.py").is_file():
-        assert cluster(dev)["Steps"][0]["Name"] == "etl-spam_emails"
+        assert names == ["etl-spam_emails", "train-dog_breeds"]
+    else:
+        assert names == ["train-dog_breeds"]
+        assert any("the ETL example step is left out" in note for note in notes)
 
 
 def test_configured_certificates_switch_on_in_transit_encryption():
@@ -392,3 +402,29 @@ def test_configured_certificates_switch_on_in_transit_encryption():
     assert "ManagedScalingPolicy" not in resource["Properties"]
     assert [c["Classification"] for c in resource["Properties"]["Configurations"]] == ["spark-hive-site"]
     assert emr_cluster.cluster.security_configuration is not None
+
+
+def test_a_keyed_tls_trino_cluster_on_a_later_release_passes_every_pack(tmp_path):
+    """The other branches of the construct: key pair, certificates, Trino, a task group, emr-7.10.0."""
+    import yaml
+
+    from tests.synth import Synth, run_app
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "config/environments/dev.yaml").read_text())
+    data["environment"] = "keyed"
+    data["processing"].update(
+        release_label="emr-7.10.0",
+        applications=["Hadoop", "Spark", "Hive", "Trino", "JupyterHub", "Livy"],
+        ec2_key_name="ops-key",
+        in_transit_certificates="s3://certificates-bucket/emr/certificates.zip",
+        task={"instance_type": "m5.xlarge", "count": 1},
+    )
+    path = tmp_path / "keyed.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = run_app(str(path), tmp_path / "out")
+    assert result.returncode == 0, result.stderr[-3000:]
+    properties = cluster(Synth("keyed", tmp_path / "out"))
+    assert properties["Instances"]["Ec2KeyName"] == "ops-key"
+    configurations = {c["Classification"]: c["ConfigurationProperties"] for c in properties["Configurations"]}
+    assert configurations["trino-connector-hive"] == {"hive.metastore": "glue"}
+    assert "presto-connector-hive" not in configurations
