@@ -10,6 +10,7 @@ from config import PlatformConfig
 from .analytics import AnalyticsStack
 from .catalog import CatalogStack
 from .network import NetworkStack
+from .processing import ProcessingStack
 from .storage import StorageStack
 from .warehouse import WarehouseStack
 
@@ -52,9 +53,14 @@ class DataPlatform(Construct):
             if config.warehouse.enabled
             else None
         )
-        # Saved queries name the curated tables and Spectrum maps the curated database: both exist
-        # only once the catalog stack is deployed.
-        for consumer in (self.analytics, self.warehouse):
+        self.processing = (
+            stack(ProcessingStack, "processing", storage=self.storage, network=self.network)
+            if config.processing.enabled
+            else None
+        )
+        # Consumers of the curated catalog name its databases and tables (saved queries, Spectrum's
+        # external schema, EMR's metastore): they deploy once the catalog stack has.
+        for consumer in (self.analytics, self.warehouse, self.processing):
             if consumer is not None:
                 consumer.add_dependency(self.catalog)
 

@@ -12,7 +12,7 @@ from .labeling import LabelingConfig
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .pipeline import PipelineConfig
-from .processing import ProcessingConfig
+from .processing import ProcessingConfig, check_processing
 from .storage import StorageConfig
 from .warehouse import WarehouseConfig
 
@@ -91,6 +91,11 @@ class PlatformConfig(StrictModel):
         if "network" in info.data:
             warehouse.check_network(info.data["network"])
         return warehouse
+
+    @model_validator(mode="after")
+    def _processing_fits(self) -> "PlatformConfig":
+        check_processing(self.processing, network=self.network, datasets=self.catalog.datasets)
+        return self
 
     @property
     def bucket_prefix(self) -> str:
