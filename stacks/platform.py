@@ -7,6 +7,7 @@ from constructs import Construct
 
 from config import PlatformConfig
 
+from .ingestion import IngestionStack
 from .network import NetworkStack
 from .storage import StorageStack
 
@@ -42,6 +43,11 @@ class DataPlatform(Construct):
 
         self.storage = stack(StorageStack, "storage")
         self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+        self.ingestion = (
+            stack(IngestionStack, "ingestion", network=self.network, storage=self.storage)
+            if config.ingestion.enabled
+            else None
+        )
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)

@@ -84,6 +84,14 @@ class PlatformConfig(StrictModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _ingestion_fits(self) -> "PlatformConfig":
+        if self.ingestion.enabled:
+            if not self.network.enabled:
+                raise ValueError("ingestion.enabled needs network.enabled: DMS and the Glue JDBC jobs run in the VPC")
+            self.ingestion.check_datasets(self.catalog)
+        return self
+
     @property
     def bucket_prefix(self) -> str:
         if self.storage.bucket_prefix is not None:
