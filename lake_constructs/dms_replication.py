@@ -20,15 +20,15 @@ from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole
 
 MIGRATION_TYPE = "full-load-and-cdc"
-# The endpoint settings block, and the engine name DMS expects, for each engine of the config.
+# The endpoint settings block that carries the secret, for each engine of the config.
 ENGINE_SETTINGS = {
-    "mysql": "my_sql_settings",
-    "mariadb": "my_sql_settings",
-    "aurora": "my_sql_settings",
-    "postgres": "postgre_sql_settings",
-    "aurora-postgresql": "postgre_sql_settings",
-    "sqlserver": "microsoft_sql_server_settings",
-    "oracle": "oracle_settings",
+    "mysql": ("my_sql_settings", dms.CfnEndpoint.MySqlSettingsProperty),
+    "mariadb": ("my_sql_settings", dms.CfnEndpoint.MySqlSettingsProperty),
+    "aurora": ("my_sql_settings", dms.CfnEndpoint.MySqlSettingsProperty),
+    "postgres": ("postgre_sql_settings", dms.CfnEndpoint.PostgreSqlSettingsProperty),
+    "aurora-postgresql": ("postgre_sql_settings", dms.CfnEndpoint.PostgreSqlSettingsProperty),
+    "sqlserver": ("microsoft_sql_server_settings", dms.CfnEndpoint.MicrosoftSqlServerSettingsProperty),
+    "oracle": ("oracle_settings", dms.CfnEndpoint.OracleSettingsProperty),
 }
 LOG_COMPONENTS = ("SOURCE_CAPTURE", "SOURCE_UNLOAD", "TARGET_APPLY", "TARGET_LOAD", "TASK_MANAGER")
 
@@ -131,7 +131,6 @@ class DmsCapacity(Construct):
             replication_subnet_group_description=f"Private workload subnets of {name_prefix} for DMS replication",
             subnet_ids=vpc.select_subnets(subnet_group_name=subnets.subnet_group_name).subnet_ids,
         )
-        self.subnet_group.apply_removal_policy(RemovalPolicy.DESTROY)
         depend_on(self.subnet_group, requires)
 
         self.instance = None
@@ -222,10 +221,10 @@ class DmsReplication(Construct):
                     conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"}},
                 )
             )
-        secret_settings = {
-            "secrets_manager_access_role_arn": self.secret_role.role_arn,
-            "secrets_manager_secret_id": source.secret_arn,
-        }
+        settings_key, settings_type = ENGINE_SETTINGS[source.engine]
+        secret_settings = settings_type(
+            secrets_manager_access_role_arn=self.secret_role.role_arn, secrets_manager_secret_id=source.secret_arn
+        )
         self.source_endpoint = dms.CfnEndpoint(
             self,
             "SourceEndpoint",
@@ -236,7 +235,7 @@ class DmsReplication(Construct):
             ssl_mode=source.ssl_mode,
             certificate_arn=source.certificate_arn,
             kms_key_id=key.key_arn,
-            **{ENGINE_SETTINGS[source.engine]: secret_settings},
+            **{settings_key: secret_settings},
         )
         self.source_endpoint.node.add_dependency(self.secret_role.policy)
 
