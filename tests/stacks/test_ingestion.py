@@ -409,16 +409,21 @@ def test_owned_account_roles_have_their_fixed_names_and_managed_policies(dev):
         assert roles[role]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "dms.amazonaws.com"}
 
 
-def test_everything_that_needs_the_account_roles_depends_on_them(dev):
-    role_ids = {k for k, v in dev.resources("ingestion", "AWS::IAM::Role").items() if v["Properties"].get("RoleName")}
+@pytest.mark.parametrize(
+    ("env", "needing_types", "count"),
+    [
+        ("dev", ("ReplicationSubnetGroup", "ReplicationConfig"), 1 + 2),
+        ("prod", ("ReplicationSubnetGroup", "ReplicationInstance", "ReplicationTask"), 1 + 1 + 1),
+    ],
+)
+def test_everything_that_needs_the_account_roles_depends_on_them(synths, env, needing_types, count):
+    synth = synths[env]
+    role_ids = {k for k, v in synth.resources("ingestion", "AWS::IAM::Role").items() if v["Properties"].get("RoleName")}
     assert len(role_ids) == 2
-    needing = {
-        **dev.resources("ingestion", "AWS::DMS::ReplicationSubnetGroup"),
-        **dev.resources("ingestion", "AWS::DMS::ReplicationConfig"),
-    }
-    assert len(needing) == 3
-    for resource in needing.values():
-        assert role_ids <= set(resource["DependsOn"])
+    needing = {k: v for t in needing_types for k, v in synth.resources("ingestion", f"AWS::DMS::{t}").items()}
+    assert len(needing) == count
+    for logical_id, resource in needing.items():
+        assert role_ids <= set(resource.get("DependsOn", [])), logical_id
 
 
 def test_without_ownership_no_fixed_name_role_is_created(variant):
