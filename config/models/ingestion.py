@@ -12,12 +12,12 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .base import LayerSwitch, LogRetentionDays, StrictModel
 
 if TYPE_CHECKING:
-    from .catalog import CatalogConfig
+    from .catalog import CatalogConfig, DatasetSpec
 
 SOURCE_NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
 EXTRACT_NAME = r"^[a-z][a-z0-9_]*$"
@@ -411,33 +411,47 @@ class IngestionConfig(LayerSwitch):
     jdbc: JdbcConfig = JdbcConfig()
 
     def check_datasets(self, catalog: CatalogConfig) -> None:
-        """Every DMS table that names a dataset feeds one the catalog declares, from its own folder, in the
-        format DMS writes. Raises ValueError naming the config path otherwise."""
+        """Every DMS table that names a dataset feeds one the catalog declares, from the table's own
+        folder, in the format DMS writes. Raises a ValidationError located at the table's `dataset`
+        (so the loader names the field and its line) otherwise."""
         declared = {dataset.name: dataset for dataset in catalog.datasets}
         for s, source in enumerate(self.dms.sources):
             for t, table in enumerate(source.tables):
                 if table.dataset is None:
                     continue
-                where = f"ingestion.dms.sources[{s}].tables[{t}].dataset"
-                dataset = declared.get(table.dataset)
-                if dataset is None:
-                    raise ValueError(
-                        f"{where}: no dataset {table.dataset!r} in catalog.datasets; "
-                        f"declared: {', '.join(declared) or '(none)'}"
+                problem = _link_problem(source, table, declared)
+                if problem is not None:
+                    raise ValidationError.from_exception_data(
+                        "PlatformConfig",
+                        [
+                            {
+                                "type": "value_error",
+                                "loc": ("ingestion", "dms", "sources", s, "tables", t, "dataset"),
+                                "input": table.dataset,
+                                "ctx": {"error": ValueError(problem)},
+                            }
+                        ],
                     )
-                expected = source.table_prefix(table)
-                if dataset.raw_location != expected:
-                    raise ValueError(
-                        f"{where}: dataset {dataset.name!r} reads raw files from {dataset.raw_location!r}, but DMS "
-                        f"writes {table.schema_name}.{table.table_name} to {expected!r}; set its raw_prefix to that"
-                    )
-                if dataset.format != source.output.format:
-                    raise ValueError(
-                        f"{where}: dataset {dataset.name!r} has format {dataset.format!r}, but source "
-                        f"{source.name!r} writes {source.output.format!r}; set the source's output.format to match"
-                    )
-                if dataset.format == "csv" and (dataset.options.delimiter != "," or not dataset.options.header):
-                    raise ValueError(
-                        f"{where}: DMS writes comma-delimited CSV with a header line; dataset {dataset.name!r} "
-                        "must read it with options.delimiter ',' and options.header true"
-                    )
+
+
+def _link_problem(source: DmsSource, table: TableMapping, declared: dict[str, DatasetSpec]) -> str | None:
+    dataset = declared.get(table.dataset)
+    if dataset is None:
+        return f"no such dataset in catalog.datasets; declared: {', '.join(declared) or '(none)'}"
+    expected = source.table_prefix(table)
+    if dataset.raw_location != expected:
+        return (
+            f"dataset {dataset.name!r} reads raw files from {dataset.raw_location!r}, but DMS writes "
+            f"{table.schema_name}.{table.table_name} to {expected!r}; set the dataset's raw_prefix to that"
+        )
+    if dataset.format != source.output.format:
+        return (
+            f"dataset {dataset.name!r} has format {dataset.format!r}, but source {source.name!r} writes "
+            f"{source.output.format!r}; set the source's output.format to match"
+        )
+    if dataset.format == "csv" and (dataset.options.delimiter != "," or not dataset.options.header):
+        return (
+            f"DMS writes comma-delimited CSV with a header line; dataset {dataset.name!r} must read it with "
+            "options.delimiter ',' and options.header true"
+        )
+    return None

@@ -191,8 +191,8 @@ def test_a_table_feeding_a_declared_dataset_loads(tmp_path):
 
 def test_the_dataset_must_be_declared(tmp_path):
     message = error_for(tmp_path, linked(DATASET, dataset="customers"))
-    assert "ingestion.dms.sources[0].tables[0].dataset: no dataset 'customers'" in message
-    assert "declared: crm_customers" in message
+    assert "ingestion.dms.sources[0].tables[0].dataset (line" in message
+    assert "no such dataset in catalog.datasets; declared: crm_customers; given 'customers'" in message
 
 
 def test_the_dataset_must_read_the_tables_folder(tmp_path):
