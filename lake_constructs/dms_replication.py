@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import Aws, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnTag, RemovalPolicy, Stack
 from aws_cdk import aws_dms as dms
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -15,9 +15,11 @@ from constructs import Construct, IDependable
 
 from config.models.ingestion import DmsConfig, DmsSource
 
+from .aws_https_egress import allow_https_to_aws
 from .compliance import acknowledge
 from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole
+from .nag_ids import nag_arn
 
 MIGRATION_TYPE = "full-load-and-cdc"
 # The endpoint settings block that carries the secret, for each engine of the config.
@@ -122,7 +124,7 @@ class DmsCapacity(Construct):
                 self.security_group.add_egress_rule(
                     ec2.Peer.ipv4(cidr), ec2.Port.tcp(source.port), f"{source.engine} source {source.name}"
                 )
-        allow_https(self.security_group, vpc_cidr, config.s3_prefix_list_id)
+        allow_https_to_aws(self.security_group, vpc_cidr, config.s3_prefix_list_id)
 
         self.subnet_group = dms.CfnReplicationSubnetGroup(
             self,
@@ -236,6 +238,8 @@ class DmsReplication(Construct):
             certificate_arn=source.certificate_arn,
             kms_key_id=key.key_arn,
             **{settings_key: secret_settings},
+            # Where the database runs (rds or on_premises): what an operator checks connectivity against.
+            tags=[CfnTag(key="source-location", value=source.location)],
         )
         self.source_endpoint.node.add_dependency(self.secret_role.policy)
 
@@ -350,26 +354,6 @@ class DmsReplication(Construct):
             depend_on(self.replication_config, [*requires, self.log_group])
 
 
-def allow_https(security_group: ec2.SecurityGroup, vpc_cidr: str, s3_prefix_list_id: str | None) -> None:
-    """HTTPS to the interface endpoints in the VPC, and to S3 (through the gateway endpoint, or NAT)."""
-    security_group.add_egress_rule(ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(443), "HTTPS to the VPC's interface endpoints")
-    if s3_prefix_list_id is None:
-        # S3's addresses are the region's S3 prefix list; without its id, HTTPS may go to any address,
-        # which the route tables confine to the S3 gateway endpoint (no NAT) or the NAT gateways.
-        security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to S3")
-    else:
-        security_group.add_egress_rule(ec2.Peer.prefix_list(s3_prefix_list_id), ec2.Port.tcp(443), "HTTPS to S3")
-
-
 def depend_on(resource: Construct, requires: list[IDependable]) -> None:
     for dependency in requires:
         resource.node.add_dependency(dependency)
-
-
-def nag_arn(arn: str) -> str:
-    """An ARN as cdk-nag spells it in a rule id: pseudo parameters as <AWS::Name>."""
-    return (
-        arn.replace(Aws.PARTITION, "<AWS::Partition>")
-        .replace(Aws.ACCOUNT_ID, "<AWS::AccountId>")
-        .replace(Aws.REGION, "<AWS::Region>")
-    )

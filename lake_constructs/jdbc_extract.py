@@ -15,10 +15,11 @@ from constructs import Construct
 
 from config.models.ingestion import JdbcExtract
 
+from .aws_https_egress import allow_https_to_aws
 from .compliance import acknowledge
-from .dms_replication import allow_https, nag_arn
 from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole
+from .nag_ids import nag_arn
 
 SCRIPT = Path(__file__).resolve().parent.parent / "glue_jobs" / "jdbc_extract.py"
 JDBC_URL = {
@@ -89,7 +90,7 @@ class JdbcExtractJob(Construct):
             self.security_group.add_egress_rule(
                 ec2.Peer.ipv4(cidr), ec2.Port.tcp(extract.port), f"{extract.engine} database of {extract.name}"
             )
-        allow_https(self.security_group, vpc_cidr, s3_prefix_list_id)
+        allow_https_to_aws(self.security_group, vpc_cidr, s3_prefix_list_id)
 
         secret = secretsmanager.Secret.from_secret_complete_arn(self, "Secret", extract.secret_arn)
         self.connection = glue.Connection(

@@ -18,6 +18,7 @@ from .base import LayerSwitch, LogRetentionDays, StrictModel
 
 if TYPE_CHECKING:
     from .catalog import CatalogConfig, DatasetSpec
+    from .network import NetworkConfig
 
 SOURCE_NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
 EXTRACT_NAME = r"^[a-z][a-z0-9_]*$"
@@ -48,6 +49,11 @@ SSL_MODES: dict[str, tuple[str, ...]] = {
 NEEDS_DATABASE = ("postgres", "aurora-postgresql", "sqlserver", "oracle")
 # DMS Serverless capacity units (DCU) it accepts.
 DCU_VALUES = (1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384)
+
+# Interface endpoints each path needs in a VPC without NAT (S3 goes through the gateway endpoint):
+# DMS reads the source's secret and uses the key; Glue also calls Glue, STS, CloudWatch and Logs.
+DMS_ENDPOINTS = ("secretsmanager", "kms")
+GLUE_ENDPOINTS = ("glue", "secretsmanager", "kms", "logs", "monitoring", "sts")
 
 JdbcEngine = Literal["postgresql", "mysql", "sqlserver", "oracle"]
 
@@ -409,6 +415,25 @@ class IngestionConfig(LayerSwitch):
 
     dms: DmsConfig = DmsConfig()
     jdbc: JdbcConfig = JdbcConfig()
+
+    def check_network(self, network: NetworkConfig) -> None:
+        """DMS and the Glue jobs run in the VPC's private subnets; without NAT they reach AWS only
+        through interface endpoints, so the ones they call must be configured."""
+        if not network.enabled:
+            raise ValueError("ingestion.enabled needs network.enabled: DMS and the Glue JDBC jobs run in the VPC")
+        if network.nat_gateways > 0:
+            return
+        needed = set()
+        if self.dms.sources:
+            needed |= set(DMS_ENDPOINTS)
+        if self.jdbc.extracts:
+            needed |= set(GLUE_ENDPOINTS)
+        missing = sorted(needed - set(network.interface_endpoints))
+        if missing:
+            raise ValueError(
+                "without NAT gateways, ingestion reaches AWS through interface endpoints only; add "
+                f"{', '.join(missing)} to network.interface_endpoints (or configure network.nat_gateways)"
+            )
 
     def check_datasets(self, catalog: CatalogConfig) -> None:
         """Every DMS table that names a dataset feeds one the catalog declares, from the table's own

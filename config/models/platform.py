@@ -87,8 +87,7 @@ class PlatformConfig(StrictModel):
     @model_validator(mode="after")
     def _ingestion_fits(self) -> "PlatformConfig":
         if self.ingestion.enabled:
-            if not self.network.enabled:
-                raise ValueError("ingestion.enabled needs network.enabled: DMS and the Glue JDBC jobs run in the VPC")
+            self.ingestion.check_network(self.network)
             self.ingestion.check_datasets(self.catalog)
         return self
 

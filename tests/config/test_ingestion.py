@@ -37,9 +37,12 @@ DATASET = {
 }
 
 
+ENDPOINTS = ["glue", "kms", "logs", "monitoring", "secretsmanager", "sts"]
+
+
 def ingestion(sources=None, extracts=None, **dms) -> dict:
     return {
-        "network": {"enabled": True},
+        "network": {"enabled": True, "interface_endpoints": ENDPOINTS},
         "ingestion": {
             "enabled": True,
             "dms": {"sources": [SOURCE] if sources is None else sources, **dms},
@@ -171,6 +174,15 @@ def test_ingestion_needs_the_network(tmp_path):
     data = ingestion()
     data["network"] = {"enabled": False}
     assert "ingestion.enabled needs network.enabled" in error_for(tmp_path, data)
+
+
+def test_without_nat_the_endpoints_ingestion_calls_are_required(tmp_path):
+    data = ingestion(extracts=[EXTRACT])
+    data["network"]["interface_endpoints"] = ["kms"]
+    message = error_for(tmp_path, data)
+    assert "add glue, logs, monitoring, secretsmanager, sts to network.interface_endpoints" in message
+    data["network"] = {"enabled": True, "nat_gateways": 1}
+    assert load_config(path=write(tmp_path, data)).ingestion.enabled
 
 
 # --- the link to datasets -------------------------------------------------------------------------------------

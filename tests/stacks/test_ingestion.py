@@ -46,7 +46,7 @@ VARIANT_SOURCES = [
 
 
 @pytest.fixture(scope="module")
-def variant(tmp_path_factory) -> Synth:
+def variant_config() -> PlatformConfig:
     """dev, but on a replication instance, not owning the account roles, without JDBC extracts."""
     data = load_config("dev").model_dump(mode="json")
     data["catalog"]["datasets"] = [d for d in data["catalog"]["datasets"] if d["name"] != "crm_customers"]
@@ -58,9 +58,13 @@ def variant(tmp_path_factory) -> Synth:
         sources=VARIANT_SOURCES,
     )
     data["ingestion"]["jdbc"]["extracts"] = []
-    config = PlatformConfig.model_validate(data)
+    return PlatformConfig.model_validate(data)
+
+
+@pytest.fixture(scope="module")
+def variant(variant_config, tmp_path_factory) -> Synth:
     outdir = tmp_path_factory.mktemp("ingestion-variant")
-    build(config, str(outdir)).synth()
+    build(variant_config, str(outdir)).synth()
     return Synth("variant", outdir)
 
 
@@ -113,18 +117,17 @@ def test_dev_and_prod_have_ingestion(dev, prod):
 # --- endpoints ----------------------------------------------------------------------------------------
 
 
-def test_source_endpoints_read_credentials_from_secrets_manager_only(dev, variant, configs):
-    for synth, sources in ((dev, configs["dev"].ingestion.dms.sources), (variant, VARIANT_SOURCES)):
-        for source in sources:
-            name = source["name"] if isinstance(source, dict) else source.name
-            _, endpoint = one(synth, "AWS::DMS::Endpoint", EndpointIdentifier=f"mlake-dev-{name}-source")
+def test_source_endpoints_read_credentials_from_secrets_manager_only(dev, variant, configs, variant_config):
+    for synth, config in ((dev, configs["dev"]), (variant, variant_config)):
+        for source in config.ingestion.dms.sources:
+            _, endpoint = one(synth, "AWS::DMS::Endpoint", EndpointIdentifier=f"mlake-dev-{source.name}-source")
             properties = endpoint["Properties"]
             assert not {"Password", "Username", "ServerName", "Port"} & set(properties)
             (settings_key,) = [k for k in properties if k.endswith("Settings")]
             settings = properties[settings_key]
             assert set(settings) == {"SecretsManagerAccessRoleArn", "SecretsManagerSecretId"}
-            secret = source["secret_arn"] if isinstance(source, dict) else source.secret_arn
-            assert settings["SecretsManagerSecretId"] == secret
+            assert settings["SecretsManagerSecretId"] == source.secret_arn
+            assert {"Key": "source-location", "Value": source.location} in properties["Tags"]
 
 
 def test_each_engine_uses_its_own_settings_block(dev, variant):
