@@ -9,6 +9,7 @@ from config import PlatformConfig
 
 from .analytics import AnalyticsStack
 from .catalog import CatalogStack
+from .ingestion import IngestionStack
 from .network import NetworkStack
 from .processing import ProcessingStack
 from .storage import StorageStack
@@ -63,6 +64,11 @@ class DataPlatform(Construct):
         for consumer in (self.analytics, self.warehouse, self.processing):
             if consumer is not None:
                 consumer.add_dependency(self.catalog)
+        self.ingestion = (
+            stack(IngestionStack, "ingestion", network=self.network, storage=self.storage)
+            if config.ingestion.enabled
+            else None
+        )
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)

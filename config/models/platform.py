@@ -97,6 +97,13 @@ class PlatformConfig(StrictModel):
         check_processing(self.processing, network=self.network, datasets=self.catalog.datasets)
         return self
 
+    @model_validator(mode="after")
+    def _ingestion_fits(self) -> "PlatformConfig":
+        if self.ingestion.enabled:
+            self.ingestion.check_network(self.network)
+            self.ingestion.check_datasets(self.catalog)
+        return self
+
     @property
     def bucket_prefix(self) -> str:
         if self.storage.bucket_prefix is not None:

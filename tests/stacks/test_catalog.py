@@ -9,14 +9,12 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
+from config import load_config
 from config.models.catalog import DatasetSpec
 from lake_constructs.dataset_classifier import DatasetClassifier
 
-DATASETS = {
-    "dev": ["characters", "spam_emails", "dog_breeds", "houses", "adult_census", "access_logs"],
-    "prod": ["adult_census", "access_logs"],
-    "minimal": [],
-}
+# Every declared dataset gets its classifier, crawler, job and workflow: read them from the config.
+DATASETS = {env: [d.name for d in load_config(env).catalog.datasets] for env in ("dev", "prod", "minimal")}
 PARTITION = {"Ref": "AWS::Partition"}
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -287,7 +285,11 @@ def test_the_raw_crawler_targets_the_raw_prefix_with_its_classifier(pair):
             "Partitions": {"AddOrUpdateBehavior": "InheritFromTable"},
             "Tables": {"AddOrUpdateBehavior": "MergeNewColumns"},
         },
-        "Grouping": {"TableGroupingPolicy": "CombineCompatibleSchemas", "TableLevelConfiguration": 2},
+        # The table sits at the folder of the raw prefix: its depth, counting the bucket as level 1.
+        "Grouping": {
+            "TableGroupingPolicy": "CombineCompatibleSchemas",
+            "TableLevelConfiguration": dataset.raw_location.count("/") + 1,
+        },
     }
     # The workflow starts the crawl; a schedule of the crawler's own would bypass the ETL job.
     assert "Schedule" not in crawler
