@@ -7,6 +7,7 @@ from constructs import Construct
 
 from config import PlatformConfig
 
+from .labeling import LabelingStack
 from .network import NetworkStack
 from .storage import StorageStack
 
@@ -42,6 +43,7 @@ class DataPlatform(Construct):
 
         self.storage = stack(StorageStack, "storage")
         self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+        self.labeling = stack(LabelingStack, "labeling", storage=self.storage) if config.labeling.enabled else None
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
