@@ -10,8 +10,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3_assets as assets
 from constructs import Construct
 
-from .ground_truth_functions import FUNCTION_ACCOUNTS, TASK_TYPES
 from .compliance import acknowledge
+from .ground_truth_functions import FUNCTION_ACCOUNTS, TASK_TYPES
 from .lake_role import LakeRole
 
 # Where SageMaker writes the logs of every labeling job of an account and region.

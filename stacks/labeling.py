@@ -32,9 +32,7 @@ class LabelingStack(Stack):
     """Attributes: `pool` (WorkerUserPool), `workteam` (LabelingWorkteam), `role` (LabelingRole),
     `templates` (an s3 Asset per task type)."""
 
-    def __init__(
-        self, scope: Construct, id: str, *, config: PlatformConfig, storage: StorageStack, **kwargs
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, storage: StorageStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         labeling = config.labeling
         prefix = config.name_prefix

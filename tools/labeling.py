@@ -146,22 +146,21 @@ def plan_start(platform: Platform, args: argparse.Namespace) -> StartPlan:
     job = args.name if args.name is not None else f"{platform.prefix}-{task.name}-{datetime.now(UTC):%Y%m%d%H%M%S}"
     if not NAME_PATTERN.fullmatch(job):
         raise LabelingError(
-            f"job name {job!r} is not valid: 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit"
+            f"job name {job!r} is not valid: 1 to 63 letters, digits and hyphens, "
+            "starting and ending with a letter or digit"
         )
     if args.workers_per_object < 1 or args.workers_per_object > 9:
         raise LabelingError(f"--workers-per-object is 1 to 9, given {args.workers_per_object}")
 
-    if task.name == "image":
-        lines = _image_manifest(platform, args)
-    else:
-        lines = _text_manifest(platform, args)
+    lines = _image_manifest(platform, args) if task.name == "image" else _text_manifest(platform, args)
 
     outputs = platform.stack_outputs()
     template_output = f"{task.name.capitalize()}TemplateUri"
     missing = [key for key in ("LabelingRoleArn", template_output) if key not in outputs]
     if missing:
         raise LabelingError(
-            f"the labeling stack {platform.stack_name} has no output {', '.join(missing)}; redeploy it from this version"
+            f"the labeling stack {platform.stack_name} has no output {', '.join(missing)}; "
+            "redeploy it from this version"
         )
     workteam_arn = platform.workteam_arn()
     _check_job_name_free(platform, job)
@@ -266,9 +265,7 @@ def _image_manifest(platform: Platform, args: argparse.Namespace) -> list[dict]:
     except ClientError as error:
         raise LabelingError(f"cannot list s3://{bucket}/{prefix}: {error.response['Error'].get('Code')}") from None
     if not keys:
-        raise LabelingError(
-            f"no images ({', '.join(IMAGE_SUFFIXES)}) under s3://{bucket}/{prefix}: nothing to label"
-        )
+        raise LabelingError(f"no images ({', '.join(IMAGE_SUFFIXES)}) under s3://{bucket}/{prefix}: nothing to label")
     return [{"source-ref": f"s3://{bucket}/{key}"} for key in sorted(keys)]
 
 
@@ -342,9 +339,10 @@ def list_jobs(platform: Platform, args: argparse.Namespace, out: Callable[[str],
         return 0
     for job in jobs:
         counters = job["LabelCounters"]
+        labeled = counters.get("TotalLabeled", 0)
+        total = labeled + counters.get("Unlabeled", 0)
         out(
-            f"{job['LabelingJobName']:<63}  {job['LabelingJobStatus']:<11}  "
-            f"{counters.get('TotalLabeled', 0)}/{counters.get('TotalLabeled', 0) + counters.get('Unlabeled', 0)} labeled  "
+            f"{job['LabelingJobName']:<63}  {job['LabelingJobStatus']:<11}  {labeled}/{total} labeled  "
             f"{job['CreationTime']:%Y-%m-%d %H:%M}"
         )
     return 0
@@ -440,7 +438,9 @@ def parser() -> argparse.ArgumentParser:
     gather.add_argument("name")
     gather.add_argument("--dataset", required=True, help="a dataset of catalog.datasets, e.g. sport_labels")
 
-    team = commands.add_parser("workforce", help="apply labeling.source_ip_cidrs to a workforce the stack does not manage")
+    team = commands.add_parser(
+        "workforce", help="apply labeling.source_ip_cidrs to a workforce the stack does not manage"
+    )
     team.add_argument("--dry-run", action="store_true")
     return root
 

@@ -29,11 +29,17 @@ class LabelingConfig(LayerSwitch):
 
     domain_prefix: str | None = Field(
         default=None,
-        description="Prefix of the Cognito hosted sign-in domain (unique per region); default '<project>-<environment>-labeling'.",
+        description=(
+            "Prefix of the Cognito hosted sign-in domain (unique per region); "
+            "default '<project>-<environment>-labeling'."
+        ),
     )
     workers: list[str] = Field(
         default_factory=list,
-        description="E-mail addresses of workers to invite; each gets a temporary password by e-mail and joins the work team.",
+        description=(
+            "E-mail addresses of workers to invite; each gets a temporary password by e-mail, "
+            "joins the work team and is subscribed to task notifications."
+        ),
     )
     user_group: str = Field(
         default="labelers", pattern=r"^[A-Za-z0-9_-]{1,128}$", description="Cognito group the work team maps to."
@@ -102,7 +108,9 @@ class LabelingConfig(LayerSwitch):
         lowered = [w.lower() for w in workers]
         duplicates = sorted({w for w in lowered if lowered.count(w) > 1})
         if duplicates:
-            raise ValueError(f"each worker is listed once (e-mail addresses ignore case); repeated: {', '.join(duplicates)}")
+            raise ValueError(
+                f"each worker is listed once (e-mail addresses ignore case); repeated: {', '.join(duplicates)}"
+            )
         return workers
 
     @field_validator("source_ip_cidrs")

@@ -9,7 +9,6 @@ import pytest
 from lake_constructs.ground_truth_functions import FUNCTION_ACCOUNTS
 
 
-
 @pytest.fixture(params=["dev", "prod"])
 def synth(request, synths):
     return synths[request.param]
@@ -91,7 +90,10 @@ def test_listed_workers_are_invited_by_email_into_the_group(dev, configs):
         assert user["Properties"]["DesiredDeliveryMediums"] == ["EMAIL"]
     memberships = dev.resources("labeling", "AWS::Cognito::UserPoolUserToGroupAttachment")
     assert sorted(m["Properties"]["Username"]["Ref"] for m in memberships.values()) == sorted(users)
-    assert all(m["Properties"]["GroupName"] == {"Ref": logical_id(dev, "AWS::Cognito::UserPoolGroup")} for m in memberships.values())
+    assert all(
+        m["Properties"]["GroupName"] == {"Ref": logical_id(dev, "AWS::Cognito::UserPoolGroup")}
+        for m in memberships.values()
+    )
 
 
 def test_prod_invites_nobody_from_config(prod):
@@ -208,10 +210,12 @@ def test_the_role_invokes_only_the_published_classification_functions(synth):
         parts = arn["Fn::Join"][1]
         assert {"Ref": "AWS::Region"} in parts
         (lookup,) = [p for p in parts if isinstance(p, dict) and "Fn::FindInMap" in p]
-        mapping, region, key = lookup["Fn::FindInMap"]
+        _, region, key = lookup["Fn::FindInMap"]
         assert region == {"Ref": "AWS::Region"} and key == "account"
     (mapping_name,) = synth.stacks["labeling"]["Mappings"]
-    assert synth.stacks["labeling"]["Mappings"][mapping_name] == {r: {"account": a} for r, a in FUNCTION_ACCOUNTS.items()}
+    assert synth.stacks["labeling"]["Mappings"][mapping_name] == {
+        r: {"account": a} for r, a in FUNCTION_ACCOUNTS.items()
+    }
 
 
 def test_the_role_writes_only_the_labeling_job_log_group(synth):

@@ -114,7 +114,12 @@ def harness(monkeypatch):
         h.s3.put_object(
             Bucket=RAW,
             Key="spam_emails/emails.csv",
-            Body=b'id,from_domain,body,spam\n1,example.com,"Win a prize, click now",true\n2,example.org,Lunch at noon?,false\n3,example.net,,false\n',
+            Body=(
+                b"id,from_domain,body,spam\n"
+                b'1,example.com,"Win a prize, click now",true\n'
+                b"2,example.org,Lunch at noon?,false\n"
+                b"3,example.net,,false\n"
+            ),
         )
         yield h
 
@@ -147,7 +152,17 @@ def expected_request(name: str, task: str, suffix: str, attribute: str, labels: 
 
 
 SPORTS = ["Soccer", "Swimming", "Baseball", "Cricket"]
-IMAGE_JOB = ("start", "--task", "image", "--input", "unlabeled/sports/", "--name", "sports-1", "--label-attribute", "sport")
+IMAGE_JOB = (
+    "start",
+    "--task",
+    "image",
+    "--input",
+    "unlabeled/sports/",
+    "--name",
+    "sports-1",
+    "--label-attribute",
+    "sport",
+)
 
 
 def test_image_job_lists_every_image_under_the_prefix_and_sends_the_image_functions(harness):
@@ -156,7 +171,9 @@ def test_image_job_lists_every_image_under_the_prefix_and_sends_the_image_functi
     harness.job_name_free("sports-1")
     request = expected_request("sports-1", "image", "ImageMultiClass", "sport", SPORTS)
     harness.sagemaker_stub.add_response(
-        "create_labeling_job", {"LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/sports-1"}, request
+        "create_labeling_job",
+        {"LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/sports-1"},
+        request,
     )
 
     assert harness.run(*IMAGE_JOB, "--labels", *SPORTS) == 0
@@ -184,9 +201,21 @@ def test_text_job_takes_the_non_empty_values_of_a_csv_column(harness):
     )
 
     code = harness.run(
-        "start", "--task", "text", "--csv", f"s3://{RAW}/spam_emails/emails.csv", "--column", "body",
-        "--name", "spam-1", "--label-attribute", "spam", "--labels", "spam", "not spam",
-    )  # fmt: skip
+        "start",
+        "--task",
+        "text",
+        "--csv",
+        f"s3://{RAW}/spam_emails/emails.csv",
+        "--column",
+        "body",
+        "--name",
+        "spam-1",
+        "--label-attribute",
+        "spam",
+        "--labels",
+        "spam",
+        "not spam",
+    )
 
     assert code == 0
     harness.verify()
@@ -276,15 +305,44 @@ def test_a_job_name_in_use_is_refused(harness, capsys):
     [
         ((*IMAGE_JOB, "--labels", "Soccer"), "at least two labels, given 1"),
         ((*IMAGE_JOB, "--labels", "Soccer", "soccer"), "repeated: soccer"),
-        (("start", "--task", "image", "--input", "unlabeled/sports/", "--label-attribute", "sport-metadata",
-          "--labels", *SPORTS), "label attribute 'sport-metadata' is not valid"),  # fmt: skip
-        (("start", "--task", "image", "--input", "unlabeled/sports/", "--name", "bad_name", "--labels", *SPORTS),
-         "job name 'bad_name' is not valid"),  # fmt: skip
+        (
+            (
+                "start",
+                "--task",
+                "image",
+                "--input",
+                "unlabeled/sports/",
+                "--label-attribute",
+                "sport-metadata",
+                "--labels",
+                *SPORTS,
+            ),
+            "label attribute 'sport-metadata' is not valid",
+        ),
+        (
+            ("start", "--task", "image", "--input", "unlabeled/sports/", "--name", "bad_name", "--labels", *SPORTS),
+            "job name 'bad_name' is not valid",
+        ),
         (("start", "--task", "text", "--input", "unlabeled/sports/", "--labels", "spam", "ham"), "give --csv"),
-        (("start", "--task", "text", "--csv", f"s3://{RAW}/spam_emails/emails.csv", "--column", "text",
-          "--labels", "spam", "ham"), "has no column 'text'; columns: id, from_domain, body, spam"),  # fmt: skip
-        (("start", "--task", "text", "--csv", f"s3://{RAW}/nope.csv", "--column", "body", "--labels", "spam", "ham"),
-         "cannot read s3://"),  # fmt: skip
+        (
+            (
+                "start",
+                "--task",
+                "text",
+                "--csv",
+                f"s3://{RAW}/spam_emails/emails.csv",
+                "--column",
+                "text",
+                "--labels",
+                "spam",
+                "ham",
+            ),
+            "has no column 'text'; columns: id, from_domain, body, spam",
+        ),
+        (
+            ("start", "--task", "text", "--csv", f"s3://{RAW}/nope.csv", "--column", "body", "--labels", "spam", "ham"),
+            "cannot read s3://",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_with_what_was_given(harness, capsys, argv, message):
@@ -299,14 +357,22 @@ def test_labeling_switched_off_is_refused(harness, capsys):
 def job_description(name: str, status: str, output: str | None = None) -> dict:
     description = {
         "LabelingJobStatus": status,
-        "LabelCounters": {"TotalLabeled": 2, "HumanLabeled": 2, "MachineLabeled": 0, "FailedNonRetryableError": 0, "Unlabeled": 0},
+        "LabelCounters": {
+            "TotalLabeled": 2,
+            "HumanLabeled": 2,
+            "MachineLabeled": 0,
+            "FailedNonRetryableError": 0,
+            "Unlabeled": 0,
+        },
         "CreationTime": NOW,
         "LastModifiedTime": NOW,
         "JobReferenceCode": "ref",
         "LabelingJobName": name,
         "LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/{name}",
         "LabelAttributeName": "sport",
-        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": f"s3://{RAW}/labels/jobs/{name}/input.manifest"}}},
+        "InputConfig": {
+            "DataSource": {"S3DataSource": {"ManifestS3Uri": f"s3://{RAW}/labels/jobs/{name}/input.manifest"}}
+        },
         "OutputConfig": {"S3OutputPath": f"s3://{RAW}/labels/jobs/"},
         "RoleArn": ROLE_ARN,
         "HumanTaskConfig": expected_request(name, "image", "ImageMultiClass", "sport", SPORTS)["HumanTaskConfig"],
@@ -331,21 +397,41 @@ def test_status_reports_state_counters_and_output(harness):
 def test_list_asks_for_this_environments_jobs_newest_first(harness):
     summary = {
         key: job_description("sports-1", "InProgress")[key]
-        for key in ("LabelingJobName", "LabelingJobArn", "CreationTime", "LastModifiedTime", "LabelingJobStatus", "LabelCounters")
+        for key in (
+            "LabelingJobName",
+            "LabelingJobArn",
+            "CreationTime",
+            "LastModifiedTime",
+            "LabelingJobStatus",
+            "LabelCounters",
+        )
     }
     harness.sagemaker_stub.add_response(
         "list_labeling_jobs",
         {"LabelingJobSummaryList": [{**summary, "WorkteamArn": WORKTEAM_ARN}]},
-        {"NameContains": "mlake-dev", "SortBy": "CreationTime", "SortOrder": "Descending", "StatusEquals": "InProgress"},
+        {
+            "NameContains": "mlake-dev",
+            "SortBy": "CreationTime",
+            "SortOrder": "Descending",
+            "StatusEquals": "InProgress",
+        },
     )
     assert harness.run("list", "--status", "InProgress") == 0
     harness.verify()
-    assert harness.lines[0].startswith("sports-1") and "InProgress" in harness.lines[0] and "2/2 labeled" in harness.lines[0]
+    assert (
+        harness.lines[0].startswith("sports-1")
+        and "InProgress" in harness.lines[0]
+        and "2/2 labeled" in harness.lines[0]
+    )
 
 
 def test_collect_copies_the_output_manifest_into_the_labels_dataset(harness):
     output_key = "labels/jobs/sports-1/manifests/output/output.manifest"
-    line = {"source-ref": f"s3://{RAW}/unlabeled/sports/001.jpg", "sport": 0, "sport-metadata": {"class-name": "Soccer"}}
+    line = {
+        "source-ref": f"s3://{RAW}/unlabeled/sports/001.jpg",
+        "sport": 0,
+        "sport-metadata": {"class-name": "Soccer"},
+    }
     harness.s3.put_object(Bucket=RAW, Key=output_key, Body=json.dumps(line).encode())
     harness.sagemaker_stub.add_response(
         "describe_labeling_job",
