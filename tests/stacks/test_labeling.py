@@ -245,3 +245,29 @@ def test_the_tool_finds_what_it_needs_in_the_outputs(synth):
         "TextTemplateUri",
         "WorkerPortalUrl",
     }
+
+
+def raw_bucket(synth) -> dict:
+    for resource in synth.resources("storage", "AWS::S3::Bucket").values():
+        if resource["Properties"]["BucketName"]["Fn::Join"][1][0] == f"mlake-{synth.env}-raw-":
+            return resource["Properties"]
+    raise AssertionError("no raw bucket")
+
+
+def test_the_raw_bucket_answers_cors_requests_from_the_labeling_portal_only(synth):
+    assert raw_bucket(synth)["CorsConfiguration"] == {
+        "CorsRules": [
+            {
+                "AllowedMethods": ["GET"],
+                "AllowedOrigins": [
+                    {"Fn::Join": ["", ["https://*.labeling.", {"Ref": "AWS::Region"}, ".sagemaker.aws"]]}
+                ],
+                "ExposedHeaders": ["Access-Control-Allow-Origin"],
+                "MaxAge": 3000,
+            }
+        ]
+    }
+
+
+def test_without_labeling_the_raw_bucket_has_no_cors(minimal):
+    assert "CorsConfiguration" not in raw_bucket(minimal)
