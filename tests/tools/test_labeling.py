@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from botocore.stub import Stubber
 from moto import mock_aws
 
 from tools.labeling import Clients, main
 
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account
 RAW = f"mlake-dev-raw-{ACCOUNT}-{REGION}"
@@ -459,3 +462,23 @@ def test_workforce_leaves_a_stack_managed_workforce_alone(harness):
     assert harness.run("workforce") == 0
     harness.verify()
     assert "the labeling stack manages the workforce" in harness.lines[0]
+
+
+def test_workforce_applies_the_source_networks_to_an_existing_workforce(harness, tmp_path):
+    config = yaml.safe_load((ROOT / "config" / "environments" / "dev.yaml").read_text())
+    config["labeling"].update(create_workforce=False, source_ip_cidrs=["203.0.113.0/24"])
+    path = tmp_path / "dev.yaml"
+    path.write_text(yaml.safe_dump({**config, "environment": "dev"}))
+    workforce = {"WorkforceName": "default", "WorkforceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workforce/default"}
+    harness.sagemaker_stub.add_response("list_workforces", {"Workforces": [workforce]}, {})
+    harness.sagemaker_stub.add_response(
+        "update_workforce",
+        {"Workforce": workforce},
+        {"WorkforceName": "default", "SourceIpConfig": {"Cidrs": ["203.0.113.0/24"]}},
+    )
+    code = main(
+        ["--config", str(path), "--region", REGION, "workforce"], clients=harness.clients, out=harness.lines.append
+    )
+    assert code == 0
+    harness.verify()
+    assert harness.lines == ["workforce default: workers may connect from 203.0.113.0/24"]
