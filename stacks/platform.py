@@ -10,6 +10,7 @@ from config import PlatformConfig
 from .analytics import AnalyticsStack
 from .catalog import CatalogStack
 from .ingestion import IngestionStack
+from .labeling import LabelingStack
 from .network import NetworkStack
 from .processing import ProcessingStack
 from .storage import StorageStack
@@ -69,6 +70,7 @@ class DataPlatform(Construct):
             if config.ingestion.enabled
             else None
         )
+        self.labeling = stack(LabelingStack, "labeling", storage=self.storage) if config.labeling.enabled else None
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
