@@ -7,6 +7,7 @@ from constructs import Construct
 
 from config import PlatformConfig
 
+from .monitoring import MonitoringStack
 from .network import NetworkStack
 from .storage import StorageStack
 
@@ -42,6 +43,8 @@ class DataPlatform(Construct):
 
         self.storage = stack(StorageStack, "storage")
         self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+        # Last: it watches the other layers by name only (the naming contract), so it references none of them.
+        self.monitoring = stack(MonitoringStack, "monitoring") if config.monitoring.enabled else None
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
