@@ -7,7 +7,6 @@ section lists the environments the pipeline deploys, in order.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
@@ -74,15 +73,3 @@ class PipelineConfig(LayerSwitch):
             if missing:
                 raise ValueError(f"an enabled pipeline needs {' and '.join(missing)}")
         return self
-
-    @property
-    def owner_and_name(self) -> tuple[str, str]:
-        if self.repository is None:
-            raise ValueError("no repository configured")
-        owner, name = self.repository.split("/")
-        return owner, name
-
-
-def stage_id(environment: str) -> str:
-    """Construct id of an environment's stage: 'dev' -> 'Dev', 'eu-prod' -> 'EuProd'."""
-    return "".join(part.capitalize() for part in re.split(r"[-_]", environment))
