@@ -26,14 +26,16 @@ CDK_CLI_VERSION = json.loads((ROOT / "package.json").read_text(encoding="utf-8")
 # CodeBuild's standard 7.0 image (Ubuntu 22.04) carries Python 3.11 and Java 17, as the README asks for.
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
 RUNTIMES = {"python": "3.11", "java": "corretto17"}
+# One part of an ARN: a literal, or a pseudo parameter when the stack is environment-agnostic.
+_ARN_PART = r"(?:<AWS::\w+>|[^:<>]+)"
 # The kinds of wildcard CDK Pipelines puts in the policies it generates (AwsSolutions-IAM5 findings).
 GENERATED_WILDCARDS = (
     r"AwsSolutions-IAM5\[Action::s3:(Abort|DeleteObject|GetBucket|GetObject|List)\*\]",
     r"AwsSolutions-IAM5\[Action::kms:(GenerateDataKey|ReEncrypt)\*\]",
     r"AwsSolutions-IAM5\[Resource::<Artifacts\w+\.Arn>/\*\]",
-    r"AwsSolutions-IAM5\[Resource::arn:[^:]+:codebuild:[^:]+:[^:]+:report-group/.+\]",
-    r"AwsSolutions-IAM5\[Resource::arn:[^:]+:logs:[^:]+:[^:]+:log-group:/aws/codebuild/.+\]",
-    r"AwsSolutions-IAM5\[Resource::arn:\*:iam::[^:]+:role/\*\]",
+    rf"AwsSolutions-IAM5\[Resource::arn:{_ARN_PART}:codebuild:{_ARN_PART}:{_ARN_PART}:report-group/.+\]",
+    rf"AwsSolutions-IAM5\[Resource::arn:{_ARN_PART}:logs:{_ARN_PART}:{_ARN_PART}:log-group:/aws/codebuild/.+\]",
+    rf"AwsSolutions-IAM5\[Resource::arn:\*:iam::{_ARN_PART}:role/\*\]",
     r"AwsSolutions-IAM5\[Resource::\*\]",
 )
 

@@ -4,6 +4,7 @@ config with the pipeline switched on, through `app.build` with every check a nor
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from app import build
 from config import PlatformConfig
 from config.loader import environment_file
+from stacks.pipeline import GENERATED_WILDCARDS
 
 from ..synth import Synth
 from ..test_snapshots import normalized
@@ -136,8 +138,23 @@ def test_artifacts_and_builds_are_encrypted_with_the_pipelines_own_rotating_key(
 def test_every_finding_of_the_pipeline_app_is_fixed_or_acknowledged(synth):
     violations = [v["ruleName"] for r in synth.report["pluginReports"] for v in r.get("violations", [])]
     assert violations == []
-    pipeline_acks = [(p, r) for p, r, _ in synth.acknowledgments if p.startswith("/mlake-pipeline/")]
-    assert pipeline_acks and all(r.split("[")[0] != "AwsSolutions-IAM5" or "[" in r for _, r in pipeline_acks)
+
+
+def test_wildcards_are_acknowledged_one_by_one_and_only_of_the_known_kinds(synth):
+    wildcard_acks = [(path, rule) for path, rule, _ in synth.acknowledgments if rule.startswith("AwsSolutions-IAM5")]
+    assert wildcard_acks
+    for path, rule in wildcard_acks:
+        assert path.startswith("/mlake-pipeline/Pipeline/") and path.endswith("/DefaultPolicy/Resource"), path
+        assert any(re.fullmatch(pattern, rule) for pattern in GENERATED_WILDCARDS), rule
+
+
+def test_no_acknowledgment_reaches_beyond_the_generated_constructs_and_the_two_buckets(synth):
+    paths = {path for path, _, _ in synth.acknowledgments if path.startswith("/mlake-pipeline/")}
+    assert paths
+    for path in paths:
+        assert path.startswith(
+            ("/mlake-pipeline/Pipeline/", "/mlake-pipeline/AccessLogs", "/mlake-pipeline/Artifacts")
+        ), path
 
 
 def test_the_pipeline_template_is_cfn_lint_clean(synth):
