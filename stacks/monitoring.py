@@ -443,10 +443,14 @@ def _emr_search(metric: str, statistic: str) -> cw.MathExpression:
 
 
 def dms_task_identifiers(config: PlatformConfig) -> list[str]:
-    """`<prefix>-<source name>` for each DMS source the ingestion config declares (the naming contract).
+    """`<prefix>-<source name>` for each DMS source of the ingestion config (`ingestion.dms.sources`,
+    the naming contract), when they replicate through tasks on a replication instance.
 
-    Read by name because the ingestion section is owned by that layer; a config without sources
-    has no task to alarm on.
+    DMS Serverless publishes its metrics per replication config, under a resource id rather than a
+    task identifier; its failures and stops reach the topic through the DMS rule. The ingestion
+    section is owned by that layer and read by name: a config without it has no task to alarm on.
     """
-    sources = getattr(config.ingestion, "sources", None)
-    return [] if sources is None else [f"{config.name_prefix}-{source.name}" for source in sources]
+    dms = getattr(config.ingestion, "dms", None)
+    if dms is None or getattr(dms, "capacity", "instance") != "instance":
+        return []
+    return [f"{config.name_prefix}-{source.name}" for source in getattr(dms, "sources", [])]

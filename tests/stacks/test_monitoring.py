@@ -336,3 +336,21 @@ def test_an_account_wide_budget_has_no_filter():
     config = config_with("dev", monitoring={"enabled": True, "budget": {"filter_by_tags": False}})
     template = Template.from_stack(MonitoringStack(App(), "monitoring", config=config))
     template.has_resource_properties("AWS::Budgets::Budget", {"Budget": {"FilterExpression": Match.absent()}})
+
+
+def test_dms_tasks_follow_the_naming_contract_and_skip_serverless():
+    from types import SimpleNamespace as Config
+
+    from stacks.monitoring import dms_task_identifiers
+
+    sources = [Config(name="orders"), Config(name="customers")]
+
+    def config(**dms):
+        return Config(name_prefix="mlake-prod", ingestion=Config(dms=Config(**dms)))
+
+    assert dms_task_identifiers(config(capacity="instance", sources=sources)) == [
+        "mlake-prod-orders",
+        "mlake-prod-customers",
+    ]
+    assert dms_task_identifiers(config(capacity="serverless", sources=sources)) == []
+    assert dms_task_identifiers(Config(name_prefix="mlake-prod", ingestion=Config())) == []
