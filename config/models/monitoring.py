@@ -10,8 +10,10 @@ from .base import LayerSwitch, StrictModel
 
 # Deliberately loose: SNS and Budgets do the real check; this catches typos such as a missing '@'.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A Budgets notification has at most 10 e-mail subscribers besides the SNS topic.
+# A Budgets notification has at most 10 e-mail subscribers besides the SNS topic, and a budget at
+# most 5 notifications (one per threshold here).
 MAX_BUDGET_EMAILS = 10
+MAX_BUDGET_NOTIFICATIONS = 5
 # CloudWatch evaluates an alarm over at most 7 days (period x evaluation periods).
 MAX_RUN_WINDOW_HOURS = 7 * 24
 
@@ -72,8 +74,14 @@ class BudgetConfig(StrictModel):
 
     @model_validator(mode="after")
     def _some_alert(self) -> BudgetConfig:
-        if self.enabled and not self.actual_thresholds_percent and not self.forecasted_thresholds_percent:
+        count = len(self.actual_thresholds_percent) + len(self.forecasted_thresholds_percent)
+        if self.enabled and count == 0:
             raise ValueError("a budget needs at least one actual or forecasted threshold to alert on")
+        if count > MAX_BUDGET_NOTIFICATIONS:
+            raise ValueError(
+                f"{count} thresholds in all; AWS Budgets allows {MAX_BUDGET_NOTIFICATIONS} notifications per "
+                "budget (actual_thresholds_percent and forecasted_thresholds_percent together)"
+            )
         return self
 
 

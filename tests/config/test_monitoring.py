@@ -56,3 +56,9 @@ def test_too_many_budget_emails(tmp_path):
 def test_a_falsy_budget_switch_is_kept(tmp_path):
     config = load_config(path=write(tmp_path, {"monitoring": {"budget": {"enabled": False, "emails": []}}}))
     assert config.monitoring.budget.enabled is False
+
+
+def test_at_most_five_budget_notifications(tmp_path):
+    budget = {"actual_thresholds_percent": [50, 80, 100], "forecasted_thresholds_percent": [90, 100, 120]}
+    message = error_for(tmp_path, {"monitoring": {"budget": budget}})
+    assert "6 thresholds in all" in message and "5 notifications per budget" in message
