@@ -160,6 +160,10 @@ class PipelineStack(Stack):
         # exist and can be acknowledged one by one below.
         self.pipeline.build_pipeline()
         self._acknowledge_generated_resources()
+        # cfn-lint's pipeline-action check (E3703) reports the Fn::Join that CDK writes for the deploy
+        # roles' ARNs in the CloudFormation actions; CloudFormation resolves them like any other Join.
+        # Ignored on this one resource, so that `make synth` (cfn-lint included) passes in the pipeline.
+        self.pipeline.pipeline.node.default_child.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3703"]}})
 
     def _acknowledge_generated_resources(self) -> None:
         """Acknowledge, one by one, the wildcards CDK Pipelines writes into the policies of the roles
