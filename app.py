@@ -5,6 +5,9 @@ run the compliance checks, synthesize.
     npx cdk synth -c env=prod          # through the CDK CLI
     PLATFORM_ENV=prod python app.py    # directly; writes to $CDK_OUTDIR (or a temp dir)
     npx cdk synth -c env=my/own.yaml   # a config file outside config/environments/
+
+An environment whose config enables `pipeline` also gets the deployment pipeline stack
+(`<project>-pipeline`), which deploys the environments that config lists (docs/pipeline.md).
 """
 
 from __future__ import annotations
@@ -61,6 +64,12 @@ def main() -> int:
         env = DEFAULT_ENV if env is None else env
         # An environment is a name under config/environments/, or the path of a YAML file.
         config = load_config(path=env) if env.endswith((".yaml", ".yml")) else load_config(env)
+        if config.pipeline.enabled and env.endswith((".yaml", ".yml")):
+            # The pipeline's synth step runs `make synth ENV=<name>`: its config must be found by name.
+            raise ConfigError(
+                f"{env}: pipeline.enabled needs the file in config/environments/, since the pipeline "
+                "synthesizes its environment by name"
+            )
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2

@@ -48,3 +48,13 @@ def test_a_malformed_connection_arn(tmp_path):
 def test_a_repository_must_be_owner_slash_name(tmp_path):
     message = error_for(tmp_path, {"pipeline": {**COMPLETE, "repository": "https://github.com/a/b"}})
     assert "pipeline.repository" in message
+
+
+def test_a_pipeline_config_outside_the_environments_folder_is_refused_by_the_app(tmp_path):
+    from tests.synth import run_app
+
+    path = write(tmp_path, {"pipeline": COMPLETE})
+    result = run_app(str(path), tmp_path / "out")
+    assert result.returncode == 2
+    assert "pipeline.enabled needs the file in config/environments/" in result.stderr
+    assert "Traceback" not in result.stderr
