@@ -1,6 +1,7 @@
 """Pipeline config: off unless complete; environments must exist; approvals name deployed environments."""
 
 from config import load_config
+from tests.synth import run_app
 
 from .test_loader import error_for, write
 
@@ -51,8 +52,6 @@ def test_a_repository_must_be_owner_slash_name(tmp_path):
 
 
 def test_a_pipeline_config_outside_the_environments_folder_is_refused_by_the_app(tmp_path):
-    from tests.synth import run_app
-
     path = write(tmp_path, {"pipeline": COMPLETE})
     result = run_app(str(path), tmp_path / "out")
     assert result.returncode == 2

@@ -7,6 +7,7 @@ in-process once for this module) shows that each enabled layer gets its rule, al
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace as Config
 
 import pytest
 import yaml
@@ -15,7 +16,7 @@ from aws_cdk.assertions import Match, Template
 
 from config import PlatformConfig
 from config.loader import environment_file
-from stacks.monitoring import MonitoringStack
+from stacks.monitoring import MonitoringStack, dms_task_identifiers
 
 OPTIONAL_LAYERS = ("analytics", "warehouse", "processing", "ingestion", "labeling")
 # The rule each layer gets, by layer; the catalog (Glue) is always on.
@@ -339,10 +340,6 @@ def test_an_account_wide_budget_has_no_filter():
 
 
 def test_dms_tasks_follow_the_naming_contract_and_skip_serverless():
-    from types import SimpleNamespace as Config
-
-    from stacks.monitoring import dms_task_identifiers
-
     sources = [Config(name="orders"), Config(name="customers")]
 
     def config(**dms):
