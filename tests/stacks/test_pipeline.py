@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def pipeline_config() -> PlatformConfig:
     data = yaml.safe_load(environment_file("dev").read_text())
-    data.update(environment="dev", account="111111111111", region="us-east-1", pipeline=PIPELINE)
+    # No account or region, like the shipped environments: the pipeline deploys where it is deployed.
+    data.update(environment="dev", pipeline=PIPELINE)
     return PlatformConfig.model_validate(data)
 
 
