@@ -11,6 +11,7 @@ from .analytics import AnalyticsStack
 from .catalog import CatalogStack
 from .ingestion import IngestionStack
 from .labeling import LabelingStack
+from .monitoring import MonitoringStack
 from .network import NetworkStack
 from .processing import ProcessingStack
 from .storage import StorageStack
@@ -71,6 +72,8 @@ class DataPlatform(Construct):
             else None
         )
         self.labeling = stack(LabelingStack, "labeling", storage=self.storage) if config.labeling.enabled else None
+        # Last: it watches the other layers by name only (the naming contract), so it references none of them.
+        self.monitoring = stack(MonitoringStack, "monitoring") if config.monitoring.enabled else None
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)
