@@ -87,6 +87,13 @@ def draw(outdir: Path, output: Path) -> None:
     columns: dict[int, list[str]] = {}
     for layer in sorted(column, key=lambda name: (column[name], name)):
         columns.setdefault(column[layer], []).append(layer)
+    # Fewer crossing arrows: each stack sits level with the mean row of the stacks it builds on.
+    row = {layer: index for index, layer in enumerate(columns[0])}
+    for level in sorted(columns)[1:]:
+        columns[level].sort(
+            key=lambda layer: (sum(row[d] for d in dependencies[layer]) / len(dependencies[layer]), layer)
+        )
+        row.update({layer: index for index, layer in enumerate(columns[level])})
 
     width, height = 3.2, 2.3
     gap_x, gap_y = 1.0, 0.5
