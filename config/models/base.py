@@ -1,5 +1,6 @@
 """Shared base for every config model: unknown keys are errors, values are immutable."""
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +16,19 @@ class LayerSwitch(StrictModel):
     """A layer that can be switched off. Off by default: a layer is deployed only when asked for."""
 
     enabled: bool = Field(default=False, description="Deploy this layer.")
+
+
+def require_unique(values: Sequence[str], what: str | None = None) -> None:
+    """Reject values given more than once, naming each of them.
+
+    With `what` (e.g. "dataset names") the message reads "<what> must be unique; repeated: a, b";
+    without it, "listed more than once: a, b" (for a plain list of values)."""
+    repeated = ", ".join(sorted({value for value in values if values.count(value) > 1}))
+    if not repeated:
+        return
+    if what is None:
+        raise ValueError(f"listed more than once: {repeated}")
+    raise ValueError(f"{what} must be unique; repeated: {repeated}")
 
 
 # The retention periods CloudWatch Logs accepts, in days.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays, StrictModel
+from .base import LayerSwitch, LogRetentionDays, StrictModel, require_unique
 
 if TYPE_CHECKING:
     from .catalog import CatalogConfig, DatasetSpec
@@ -349,10 +349,7 @@ class DmsConfig(StrictModel):
     @field_validator("sources")
     @classmethod
     def _unique_names(cls, sources: list[DmsSource]) -> list[DmsSource]:
-        names = [s.name for s in sources]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"DMS source names must be unique; repeated: {', '.join(duplicates)}")
+        require_unique([s.name for s in sources], "DMS source names")
         return sources
 
 
@@ -403,10 +400,7 @@ class JdbcConfig(StrictModel):
     @field_validator("extracts")
     @classmethod
     def _unique_names(cls, extracts: list[JdbcExtract]) -> list[JdbcExtract]:
-        names = [e.name for e in extracts]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"JDBC extract names must be unique; repeated: {', '.join(duplicates)}")
+        require_unique([e.name for e in extracts], "JDBC extract names")
         return extracts
 
 

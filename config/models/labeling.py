@@ -11,7 +11,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch
+from .base import LayerSwitch, require_unique
 
 # Cognito hosted-domain prefixes: lowercase letters, digits and hyphens, and Cognito refuses any
 # prefix that contains these words.
@@ -105,12 +105,7 @@ class LabelingConfig(LayerSwitch):
         invalid = [w for w in workers if not EMAIL.fullmatch(w)]
         if invalid:
             raise ValueError(f"not e-mail addresses: {', '.join(map(repr, invalid))}")
-        lowered = [w.lower() for w in workers]
-        duplicates = sorted({w for w in lowered if lowered.count(w) > 1})
-        if duplicates:
-            raise ValueError(
-                f"each worker is listed once (e-mail addresses ignore case); repeated: {', '.join(duplicates)}"
-            )
+        require_unique([w.lower() for w in workers], "worker e-mail addresses (case ignored)")
         return workers
 
     @field_validator("source_ip_cidrs")

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays
+from .base import LayerSwitch, LogRetentionDays, require_unique
 
 # Interface endpoints this platform knows how to create, by their service suffix.
 # Each is what a private subnet without NAT needs to reach the service named.
@@ -63,9 +63,7 @@ class NetworkConfig(LayerSwitch):
     @field_validator("interface_endpoints")
     @classmethod
     def _unique_endpoints(cls, value: list[str]) -> list[str]:
-        duplicates = sorted({name for name in value if value.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"listed more than once: {', '.join(duplicates)}")
+        require_unique(value)
         return value
 
     @model_validator(mode="after")
