@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from .lake_key import rotating_key
 from .worker_user_pool import WorkerUserPool
 
 
@@ -53,13 +53,11 @@ class LabelingWorkteam(Construct):
             "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
         )
 
-        self.topic_key = kms.Key(
+        self.topic_key = rotating_key(
             self,
             "TopicKey",
             alias=f"alias/{workteam_name}-notifications",
             description=f"Encrypts the task notifications of the {workteam_name} work team",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
             removal_policy=removal_policy,
         )
         self.topic_key.add_to_resource_policy(

@@ -10,13 +10,13 @@ from pathlib import Path
 from aws_cdk import Duration, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from config import PlatformConfig, load_config
 from lake_constructs.compliance import acknowledge
 from lake_constructs.lake_bucket import LakeBucket
+from lake_constructs.lake_key import rotating_key
 
 from .platform_stage import PlatformStage
 
@@ -65,13 +65,11 @@ class PipelineStack(Stack):
         # '<bucket prefix>-athena-results-...', whose length the config already validates.
         buckets = f"{config.bucket_prefix}-cicd"
 
-        self.key = kms.Key(
+        self.key = rotating_key(
             self,
             "ArtifactKey",
             alias=f"alias/{prefix}-artifacts",
             description=f"Encrypts the artifacts and builds of the {prefix}",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
             removal_policy=removal_policy,
         )
         access_logs = LakeBucket(
