@@ -40,7 +40,7 @@ class CatalogStack(Stack):
         # config exactly as the storage stack names them, and IAM resources built from a name can be
         # checked (and their findings acknowledged) one prefix at a time.
         buckets = {
-            zone: s3.Bucket.from_bucket_name(self, f"{zone.capitalize()}Bucket", self.lake_bucket_name(config, zone))
+            zone: s3.Bucket.from_bucket_name(self, f"{zone.capitalize()}Bucket", storage.bucket_name(config, zone))
             for zone in ("raw", "curated", "artifacts")
         }
 
@@ -118,10 +118,6 @@ class CatalogStack(Stack):
 
         self.crawler_roles = {name: crawler.role for name, crawler in self.crawlers.items()}
         self.job_roles = {name: job.role for name, job in self.jobs.items()}
-
-    def lake_bucket_name(self, config: PlatformConfig, zone: str) -> str:
-        """The name the storage stack gives the bucket of `zone` (see StorageStack.bucket_name)."""
-        return f"{config.bucket_prefix}-{zone}-{self.account}-{self.region}"
 
 
 def _construct_id(dataset: str) -> str:

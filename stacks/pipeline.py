@@ -61,9 +61,8 @@ class PipelineStack(Stack):
         settings = config.pipeline
         removal_policy = RemovalPolicy.DESTROY if config.ephemeral else RemovalPolicy.RETAIN
         prefix = f"{config.project}-pipeline"
-        # '<bucket prefix>-cicd[-logs]-<account>-<region>': never longer than the platform's own
-        # '<bucket prefix>-athena-results-...', whose length the config already validates.
-        buckets = f"{config.bucket_prefix}-cicd"
+        # Zones 'cicd' and 'cicd-logs': never longer than the platform's own 'athena-results',
+        # whose bucket name length the config already validates.
 
         self.key = rotating_key(
             self,
@@ -75,7 +74,7 @@ class PipelineStack(Stack):
         access_logs = LakeBucket(
             self,
             "AccessLogs",
-            bucket_name=f"{buckets}-logs-{self.account}-{self.region}",
+            bucket_name=config.bucket_name("cicd-logs", self.account, self.region),
             lifecycle=config.storage.lifecycle.access_logs,
             noncurrent_version_expiration_days=config.storage.noncurrent_version_expiration_days,
             abort_incomplete_multipart_upload_days=config.storage.abort_incomplete_multipart_upload_days,
@@ -92,7 +91,7 @@ class PipelineStack(Stack):
         artifacts = LakeBucket(
             self,
             "Artifacts",
-            bucket_name=f"{buckets}-{self.account}-{self.region}",
+            bucket_name=config.bucket_name("cicd", self.account, self.region),
             key=self.key,
             access_logs=access_logs.bucket,
             lifecycle=config.storage.lifecycle.artifacts,

@@ -77,8 +77,8 @@ class StorageStack(Stack):
         )
 
     def bucket_name(self, config: PlatformConfig, zone: str) -> str:
-        """`<prefix>-<zone>-<account>-<region>`: unique worldwide, and readable in the console."""
-        return f"{config.bucket_prefix}-{zone}-{self.account}-{self.region}"
+        """The name of the bucket of `zone` in this stack's account and region (PlatformConfig.bucket_name)."""
+        return config.bucket_name(zone, self.account, self.region)
 
 
 def _construct_id(zone: str) -> str:
