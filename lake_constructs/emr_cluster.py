@@ -13,7 +13,7 @@ from constructs import Construct
 
 from config.models.processing import InstanceGroupConfig, ManagedScalingConfig
 
-from .compliance import acknowledge
+from .compliance import acknowledge, acknowledge_wildcards
 from .lake_role import LakeRole
 
 # AmazonEMRServicePolicy_v2 lets EMR launch instances and network interfaces only into subnets and security
@@ -355,25 +355,6 @@ class EmrCluster(Construct):
             "Manager channels, whose ssmmessages and ec2messages actions have no resource ARN",
             [logs_resource, *notebook_resources, emr_resource, ssm_resource, "*"],
         )
-
-
-def acknowledge_wildcards(policy: iam.ManagedPolicy, reason: str, resources: list[str]) -> None:
-    """Acknowledge AwsSolutions-IAM5 for exactly these wildcard `resources` of `policy`, each named as
-    the rule names it (pseudo parameters as '<AWS::Region>'), so that a new wildcard still fails."""
-    stack = Stack.of(policy)
-    findings = [f"AwsSolutions-IAM5[Resource::{_as_nag_names(stack.resolve(r))}]" for r in resources if "*" in r]
-    acknowledge(policy, reason, *findings)
-
-
-def _as_nag_names(value) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Ref" in value:
-        return f"<{value['Ref']}>"
-    if isinstance(value, dict) and "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(_as_nag_names(part) for part in parts)
-    raise ValueError(f"cannot name {value!r} as the IAM5 rule does; build the ARN from names and pseudo parameters")
 
 
 def _security_configuration(key: kms.IKey, in_transit_certificates: str | None) -> dict:

@@ -17,11 +17,10 @@ from constructs import Construct
 from config.models.ingestion import JdbcExtract
 
 from .aws_https_egress import allow_https_to_aws
-from .compliance import acknowledge
+from .compliance import acknowledge, wildcard_finding
 from .encrypted_log_group import EncryptedLogGroup
 from .etl_job_code import UploadedCode
 from .lake_role import LakeRole
-from .nag_ids import nag_arn
 
 SCRIPT = Path(__file__).resolve().parent.parent / "glue_jobs" / "jdbc_extract.py"
 JDBC_URL = {
@@ -265,13 +264,13 @@ class JdbcExtractJob(Construct):
             policy,
             f"The extract writes Parquet files Spark names at run time under its own prefix {prefix} of the "
             "raw bucket, and replaces the day's ingest_date partition there; nothing outside that prefix",
-            f"AwsSolutions-IAM5[Resource::{nag_arn(raw_bucket.arn_for_objects(prefix))}*]",
+            wildcard_finding(self, raw_bucket.arn_for_objects(f"{prefix}*")),
         )
         acknowledge(
             policy,
             "Log streams of the job's own log group are named per run by Glue; Glue's output and error log "
             "groups under /aws-glue/jobs/ are named after the security configuration and role at run time",
-            "AwsSolutions-IAM5[Resource::<" + stack.get_logical_id(self.log_group.node.default_child) + ".Arn>:*]",
+            wildcard_finding(self, f"{self.log_group.log_group_arn}:*"),
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:"
             "log-group:/aws-glue/jobs/*]",
         )

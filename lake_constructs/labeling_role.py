@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3_assets as assets
 from constructs import Construct
 
-from .compliance import acknowledge
+from .compliance import acknowledge, wildcard_finding
 from .ground_truth_functions import FUNCTION_ACCOUNTS, TASK_TYPES
 from .lake_role import LakeRole
 
@@ -108,7 +108,7 @@ class LabelingRole(Construct):
             "worker responses) under per-job keys below the labels prefix; SageMaker names one log stream per job "
             "in the /aws/sagemaker/LabelingJobs log group",
             *(
-                f"AwsSolutions-IAM5[Resource::{rendered(stack, resource)}]"
+                wildcard_finding(self, resource)
                 for resource in [*(f"{bucket_arn}/{prefix}*" for prefix in readable), log_streams]
             ),
         )
@@ -151,12 +151,3 @@ class LabelingRole(Construct):
                 )
             account = FUNCTION_ACCOUNTS[region]
         return f"arn:{stack.partition}:lambda:{region}:{account}:function:{kind}-{suffix}"
-
-
-def rendered(stack: Stack, value: str) -> str:
-    """`value` as the rule packs print it in a finding id: references and pseudo parameters as <Name>."""
-    resolved = stack.resolve(value)
-    if isinstance(resolved, str):
-        return resolved
-    delimiter, parts = resolved["Fn::Join"]
-    return delimiter.join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)

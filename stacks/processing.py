@@ -11,7 +11,8 @@ from constructs import Construct
 
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
-from lake_constructs.emr_cluster import ClusterStep, EmrCluster, acknowledge_wildcards
+from lake_constructs.compliance import acknowledge_wildcards
+from lake_constructs.emr_cluster import ClusterStep, EmrCluster
 from lake_constructs.etl_job_code import ENTRY_SCRIPT, GLUE_JOBS, LIBRARY, EtlJobCode
 
 from .network import NetworkStack
