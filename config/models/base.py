@@ -1,5 +1,6 @@
 """Shared base for every config model: unknown keys are errors, values are immutable."""
 
+import ipaddress
 from collections.abc import Sequence
 from typing import Literal
 
@@ -29,6 +30,14 @@ def require_unique(values: Sequence[str], what: str | None = None) -> None:
     if what is None:
         raise ValueError(f"listed more than once: {repeated}")
     raise ValueError(f"{what} must be unique; repeated: {repeated}")
+
+
+def ipv4_network(cidr: str) -> ipaddress.IPv4Network:
+    """`cidr` as a network; a host address with a prefix ('10.0.0.1/24') or a bad prefix is rejected."""
+    try:
+        return ipaddress.IPv4Network(cidr, strict=True)
+    except ValueError as error:
+        raise ValueError(f"{cidr!r} is not a valid IPv4 network in CIDR notation ({error})") from None
 
 
 # The retention periods CloudWatch Logs accepts, in days.

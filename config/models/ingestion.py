@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays, StrictModel, require_unique
+from .base import LayerSwitch, LogRetentionDays, StrictModel, ipv4_network, require_unique
 
 if TYPE_CHECKING:
     from .catalog import CatalogConfig, DatasetSpec
@@ -107,10 +107,7 @@ class _Database(StrictModel):
         if not value:
             raise ValueError("give at least one network, or leave `cidrs` out to use the host's own address")
         for cidr in value:
-            try:
-                ipaddress.IPv4Network(cidr, strict=True)
-            except ValueError as error:
-                raise ValueError(f"{cidr!r} is not a valid IPv4 network in CIDR notation ({error})") from None
+            ipv4_network(cidr)
         return value
 
     @model_validator(mode="after")
