@@ -98,8 +98,12 @@ class MonitoringStack(Stack):
 
     # --- EventBridge rules -------------------------------------------------------------------
 
-    def _rule(self, id: str, name: str, **props) -> None:
-        self.rules[name] = FailureRule(self, id, rule_name=f"{self.prefix}-{name}", topic=self.topic, **props)
+    def _rule(self, id: str, name: str, *, fields: dict[str, str], **props) -> None:
+        # Every message says where it happened: `{account}` and `{region}` are always available.
+        fields = {**fields, "account": "$.account", "region": "$.region"}
+        self.rules[name] = FailureRule(
+            self, id, rule_name=f"{self.prefix}-{name}", topic=self.topic, fields=fields, **props
+        )
 
     def _glue_rules(self) -> None:
         # Every Glue job and crawler of the platform is named '<prefix>-...'.
@@ -117,8 +121,6 @@ class MonitoringStack(Stack):
                 "state": "$.detail.state",
                 "run": "$.detail.jobRunId",
                 "reason": "$.detail.message",
-                "account": "$.account",
-                "region": "$.region",
             },
         )
         self._rule(
@@ -132,8 +134,6 @@ class MonitoringStack(Stack):
             fields={
                 "crawler": "$.detail.crawlerName",
                 "reason": "$.detail.errorMessage",
-                "account": "$.account",
-                "region": "$.region",
             },
         )
 
@@ -160,8 +160,6 @@ class MonitoringStack(Stack):
                 "resource": "$.resources[0]",
                 "event": "$.detail.eventType",
                 "reason": "$.detail.detailMessage",
-                "account": "$.account",
-                "region": "$.region",
             },
         )
 
@@ -178,8 +176,6 @@ class MonitoringStack(Stack):
                 "name": "$.detail.name",
                 "cluster": "$.detail.clusterId",
                 "reason": "$.detail.message",
-                "account": "$.account",
-                "region": "$.region",
             },
         )
 
@@ -194,7 +190,7 @@ class MonitoringStack(Stack):
             detail={"LabelingJobStatus": ["Failed"]},
             message="Ground Truth labeling job {job} failed in {account}/{region}; "
             "see its FailureReason with: aws sagemaker describe-labeling-job",
-            fields={"job": "$.resources[0]", "account": "$.account", "region": "$.region"},
+            fields={"job": "$.resources[0]"},
         )
 
     # --- CloudWatch alarms -------------------------------------------------------------------
