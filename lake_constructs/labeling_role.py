@@ -11,7 +11,7 @@ from aws_cdk import aws_s3_assets as assets
 from constructs import Construct
 
 from .compliance import acknowledge, wildcard_finding
-from .ground_truth_functions import FUNCTION_ACCOUNTS, TASK_TYPES
+from .ground_truth_functions import FUNCTION_ACCOUNTS, TASK_TYPES, function_account
 from .lake_role import LakeRole
 
 # Where SageMaker writes the logs of every labeling job of an account and region.
@@ -144,10 +144,5 @@ class LabelingRole(Construct):
             # A region without the built-in functions fails the deployment at this lookup.
             account = mapping.find_in_map(region, "account")
         else:
-            if region not in FUNCTION_ACCOUNTS:
-                raise ValueError(
-                    f"Ground Truth's built-in functions are not published in region {region!r}; "
-                    f"supported regions: {', '.join(sorted(FUNCTION_ACCOUNTS))}"
-                )
-            account = FUNCTION_ACCOUNTS[region]
+            account = function_account(region)
         return f"arn:{stack.partition}:lambda:{region}:{account}:function:{kind}-{suffix}"
