@@ -239,11 +239,6 @@ class ProcessingConfig(LayerSwitch):
                 )
         return self
 
-    @property
-    def catalog_applications(self) -> list[str]:
-        """The installed applications that read the Glue Data Catalog as their Hive metastore."""
-        return [name for name in ("Hive", "Spark", "Presto", "Trino") if name in self.applications]
-
 
 def check_processing(processing: ProcessingConfig, *, network: NetworkConfig, datasets: list[DatasetSpec]) -> None:
     """What the processing layer needs from the rest of the config; raises ValueError naming the gap."""
