@@ -14,7 +14,7 @@ from constructs import Construct
 from config.models.processing import InstanceGroupConfig, ManagedScalingConfig
 
 from .compliance import acknowledge, acknowledge_wildcards
-from .lake_role import LakeRole
+from .lake_role import LakeRole, service_of_this_account
 
 # AmazonEMRServicePolicy_v2 lets EMR launch instances and network interfaces only into subnets and security
 # groups carrying this tag, and the cluster must carry it too (EMR propagates it to what it creates).
@@ -100,15 +100,11 @@ class EmrCluster(Construct):
         self.service_role = LakeRole(
             self,
             "ServiceRole",
-            assumed_by=iam.ServicePrincipal(
+            # Only EMR acting for clusters of this account may use the role (confused deputy).
+            assumed_by=service_of_this_account(
+                self,
                 "elasticmapreduce.amazonaws.com",
-                # Only EMR acting for clusters of this account may use the role (confused deputy).
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{stack.partition}:elasticmapreduce:{stack.region}:{stack.account}:*"
-                    },
-                },
+                source_arn=f"arn:{stack.partition}:elasticmapreduce:{stack.region}:{stack.account}:*",
             ),
             description=f"EMR service role of the cluster {cluster_name}",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonEMRServicePolicy_v2")],

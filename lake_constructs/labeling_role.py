@@ -12,7 +12,7 @@ from constructs import Construct
 
 from .compliance import acknowledge, wildcard_finding
 from .ground_truth_functions import FUNCTION_ACCOUNTS, TASK_TYPES, function_account
-from .lake_role import LakeRole
+from .lake_role import LakeRole, service_of_this_account
 
 # Where SageMaker writes the logs of every labeling job of an account and region.
 LABELING_LOG_GROUP = "/aws/sagemaker/LabelingJobs"
@@ -52,9 +52,7 @@ class LabelingRole(Construct):
             "Role",
             role_name=role_name,
             description="Runs Ground Truth labeling jobs on the lake's raw zone",
-            assumed_by=iam.ServicePrincipal(
-                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
+            assumed_by=service_of_this_account(self, "sagemaker.amazonaws.com"),
         )
         readable = [*input_prefixes, labels_prefix]
         # Named, not referenced: the bucket's name is derived from config, so the policy reads the same in

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
@@ -12,6 +12,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from .lake_key import rotating_key
+from .lake_role import service_of_this_account
 from .worker_user_pool import WorkerUserPool
 
 
@@ -48,10 +49,7 @@ class LabelingWorkteam(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id)
-        account = Stack.of(self).account
-        sagemaker_service = iam.ServicePrincipal(
-            "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
-        )
+        sagemaker_service = service_of_this_account(self, "sagemaker.amazonaws.com")
 
         self.topic_key = rotating_key(
             self,
