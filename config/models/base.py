@@ -1,6 +1,7 @@
 """Shared base for every config model: unknown keys are errors, values are immutable."""
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -30,6 +31,18 @@ def require_unique(values: Sequence[str], what: str | None = None) -> None:
     if what is None:
         raise ValueError(f"listed more than once: {repeated}")
     raise ValueError(f"{what} must be unique; repeated: {repeated}")
+
+
+# The cron expressions of Glue triggers and Redshift schedules: six fields, evaluated in UTC.
+CRON = re.compile(r"cron\((\S+\s+){5}\S+\)")
+
+
+def require_cron(value: str, service: str) -> None:
+    """Reject a schedule of `service` (Glue, Redshift) that is not a six-field cron expression."""
+    if not CRON.fullmatch(value):
+        raise ValueError(
+            f"a {service} schedule is cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), in UTC"
+        )
 
 
 def ipv4_network(cidr: str) -> ipaddress.IPv4Network:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LogRetentionDays, StrictModel, require_unique
+from .base import LogRetentionDays, StrictModel, require_cron, require_unique
 
 SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
 DECIMAL_TYPE = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
@@ -145,8 +145,8 @@ class DatasetSpec(StrictModel):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"cron\((\S+\s+){5}\S+\)", value):
-            raise ValueError("a Glue schedule is cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)")
+        if value is not None:
+            require_cron(value, "Glue")
         return value
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays, StrictModel, ipv4_network, require_unique
+from .base import LayerSwitch, LogRetentionDays, StrictModel, ipv4_network, require_cron, require_unique
 
 if TYPE_CHECKING:
     from .catalog import CatalogConfig, DatasetSpec
@@ -368,8 +368,7 @@ class JdbcExtract(_Database):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if not re.fullmatch(r"cron\((\S+\s+){5}\S+\)", value):
-            raise ValueError("a Glue schedule is cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)")
+        require_cron(value, "Glue")
         return value
 
     @field_validator("query")
