@@ -10,6 +10,7 @@ from constructs import Construct
 from config.models.network import NetworkConfig
 
 from .compliance import acknowledge
+from .construct_ids import construct_id
 from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole, service_of_this_account
 
@@ -119,7 +120,7 @@ class LakeNetwork(Construct):
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for service in config.interface_endpoints:
             self.interface_endpoints[service] = self.vpc.add_interface_endpoint(
-                _endpoint_id(service),
+                f"{construct_id(service)}Endpoint",
                 service=ec2.InterfaceVpcEndpointAwsService(service),
                 private_dns_enabled=True,
                 security_groups=[self.endpoint_security_group],
@@ -141,7 +142,3 @@ def _flow_log_role(scope: Construct) -> LakeRole:
         ),
         description="Lets VPC flow logs write to the network's log group",
     )
-
-
-def _endpoint_id(service: str) -> str:
-    return "".join(part.capitalize() for part in service.replace(".", "-").split("-")) + "Endpoint"

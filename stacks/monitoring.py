@@ -16,6 +16,7 @@ from constructs import Construct
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
 from lake_constructs.alarm_topic import AlarmTopic
+from lake_constructs.construct_ids import construct_id
 from lake_constructs.cost_budget import CostBudget
 from lake_constructs.failure_rule import FailureRule
 
@@ -215,10 +216,10 @@ class MonitoringStack(Stack):
 
     def _dataset_alarms(self, dataset: DatasetSpec) -> None:
         monitoring = self.config.monitoring
-        construct_id = "".join(part.capitalize() for part in dataset.name.split("_"))
+        dataset_id = construct_id(dataset.name)
         hour = Duration.hours(1)
         self._alarm(
-            f"{construct_id}QuarantineShare",
+            f"{dataset_id}QuarantineShare",
             f"{dataset.name}-quarantine-share",
             alarm_description=f"More than {monitoring.quarantine_share_percent}% of the rows of an ETL run of "
             f"{dataset.name} went to quarantine (s3://<curated>/_quarantine/{dataset.name}/)",
@@ -241,7 +242,7 @@ class MonitoringStack(Stack):
         if dataset.schedule is not None:
             window = Duration.hours(monitoring.run_window_hours)
             self._alarm(
-                f"{construct_id}NoRun",
+                f"{dataset_id}NoRun",
                 f"{dataset.name}-no-run",
                 alarm_description=f"No ETL run of {dataset.name} (scheduled {dataset.schedule}) reported rows "
                 f"in the last {monitoring.run_window_hours} hours",
@@ -312,10 +313,10 @@ class MonitoringStack(Stack):
 
     def _dms_alarms(self, task: str) -> None:
         seconds = self.config.monitoring.dms_latency_seconds
-        construct_id = "".join(part.capitalize() for part in task.split("-"))
+        task_id = construct_id(task)
         for side in ("Source", "Target"):
             self._alarm(
-                f"{construct_id}CdcLatency{side}",
+                f"{task_id}CdcLatency{side}",
                 f"{task.removeprefix(self.prefix + '-')}-cdc-latency-{side.lower()}",
                 alarm_description=f"DMS task {task}: CDC {side.lower()} latency above {seconds} s for 15 minutes",
                 metric=self.dms_latency(f"CDCLatency{side}", task),

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from config import PlatformConfig, load_config
 from lake_constructs.compliance import acknowledge
+from lake_constructs.construct_ids import construct_id
 from lake_constructs.lake_bucket import LakeBucket
 from lake_constructs.lake_key import rotating_key
 
@@ -209,4 +210,4 @@ class PipelineStack(Stack):
 
 def stage_id(environment: str) -> str:
     """Construct id of an environment's stage: 'dev' -> 'Dev', 'eu-prod' -> 'EuProd'."""
-    return "".join(part.capitalize() for part in environment.replace("_", "-").split("-"))
+    return construct_id(environment)
