@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import jsii
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from .lake_key import rotating_key
 
 # The AWS services that publish to the topic, and the ARN pattern of what publishes (in this account).
 PUBLISHERS = {
@@ -46,13 +47,11 @@ class AlarmTopic(Construct):
     ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
-        self.key = kms.Key(
+        self.key = rotating_key(
             self,
             "Key",
             alias=f"alias/{topic_name}",
             description=f"Encrypts the alarm topic {topic_name}",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
             removal_policy=removal_policy,
         )
         for service in PUBLISHERS:

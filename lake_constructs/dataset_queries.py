@@ -9,6 +9,8 @@ from constructs import Construct
 
 from config.models.catalog import NUMERIC_TYPES, DatasetSpec
 
+from .construct_ids import construct_id
+
 # A label of one of these types is a quantity to predict (regression), not a class: it gets a
 # distribution instead of a class balance.
 CONTINUOUS_TYPES = ("double",)
@@ -120,7 +122,7 @@ class DatasetQueries(Construct):
         for query in saved_queries(database, datasets, preview_rows):
             named = athena.CfnNamedQuery(
                 self,
-                _construct_id(query.name),
+                construct_id(query.name),
                 name=query.name,
                 description=query.description,
                 database=database,
@@ -129,7 +131,3 @@ class DatasetQueries(Construct):
             )
             named.node.add_dependency(workgroup)
             self.queries[query.name] = named
-
-
-def _construct_id(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace(":", " ").replace("_", " ").split())

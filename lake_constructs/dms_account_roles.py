@@ -25,34 +25,32 @@ class DmsAccountRoles(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        service = iam.ServicePrincipal("dms.amazonaws.com")
-        self.vpc_role = iam.Role(
-            self,
+        self.vpc_role = self._role(
             "VpcRole",
-            role_name=VPC_ROLE_NAME,
-            assumed_by=service,
-            description="Lets DMS manage the network interfaces of replication subnet groups (account-wide)",
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonDMSVPCManagementRole")
-            ],
+            VPC_ROLE_NAME,
+            "Lets DMS manage the network interfaces of replication subnet groups (account-wide)",
+            "AmazonDMSVPCManagementRole",
         )
-        self.logs_role = iam.Role(
-            self,
+        self.logs_role = self._role(
             "CloudWatchLogsRole",
-            role_name=LOGS_ROLE_NAME,
-            assumed_by=service,
-            description="Lets DMS write replication task logs to CloudWatch Logs (account-wide)",
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonDMSCloudWatchLogsRole")
-            ],
+            LOGS_ROLE_NAME,
+            "Lets DMS write replication task logs to CloudWatch Logs (account-wide)",
+            "AmazonDMSCloudWatchLogsRole",
         )
-        for role, policy in (
-            (self.vpc_role, "AmazonDMSVPCManagementRole"),
-            (self.logs_role, "AmazonDMSCloudWatchLogsRole"),
-        ):
-            acknowledge(
-                role,
-                f"DMS requires this fixed-name account role with exactly the AWS managed policy {policy}, as the "
-                "DMS user guide documents; DMS looks the role up by name and accepts no other policy in its place",
-                f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",
-            )
+
+    def _role(self, id: str, role_name: str, description: str, policy: str) -> iam.Role:
+        role = iam.Role(
+            self,
+            id,
+            role_name=role_name,
+            assumed_by=iam.ServicePrincipal("dms.amazonaws.com"),
+            description=description,
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(f"service-role/{policy}")],
+        )
+        acknowledge(
+            role,
+            f"DMS requires this fixed-name account role with exactly the AWS managed policy {policy}, as the "
+            "DMS user guide documents; DMS looks the role up by name and accepts no other policy in its place",
+            f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",
+        )
+        return role

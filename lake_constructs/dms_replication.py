@@ -16,10 +16,9 @@ from constructs import Construct, IDependable
 from config.models.ingestion import DmsConfig, DmsSource
 
 from .aws_https_egress import allow_https_to_aws
-from .compliance import acknowledge
+from .compliance import acknowledge, wildcard_finding
 from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole
-from .nag_ids import nag_arn
 
 MIGRATION_TYPE = "full-load-and-cdc"
 # The endpoint settings block that carries the secret, for each engine of the config.
@@ -269,7 +268,7 @@ class DmsReplication(Construct):
             self.target_role.policy,
             f"DMS writes one object per table file under its source's own prefix {source.raw_prefix} of the raw "
             "bucket; the object names (schema, table, date, file number) are chosen by DMS at run time",
-            f"AwsSolutions-IAM5[Resource::{nag_arn(raw_bucket.arn_for_objects(source.raw_prefix))}*]",
+            wildcard_finding(self, raw_bucket.arn_for_objects(f"{source.raw_prefix}*")),
         )
 
         output = source.output

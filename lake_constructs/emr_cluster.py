@@ -13,8 +13,8 @@ from constructs import Construct
 
 from config.models.processing import InstanceGroupConfig, ManagedScalingConfig
 
-from .compliance import acknowledge
-from .lake_role import LakeRole
+from .compliance import acknowledge, acknowledge_wildcards
+from .lake_role import LakeRole, service_of_this_account
 
 # AmazonEMRServicePolicy_v2 lets EMR launch instances and network interfaces only into subnets and security
 # groups carrying this tag, and the cluster must carry it too (EMR propagates it to what it creates).
@@ -100,15 +100,11 @@ class EmrCluster(Construct):
         self.service_role = LakeRole(
             self,
             "ServiceRole",
-            assumed_by=iam.ServicePrincipal(
+            # Only EMR acting for clusters of this account may use the role (confused deputy).
+            assumed_by=service_of_this_account(
+                self,
                 "elasticmapreduce.amazonaws.com",
-                # Only EMR acting for clusters of this account may use the role (confused deputy).
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{stack.partition}:elasticmapreduce:{stack.region}:{stack.account}:*"
-                    },
-                },
+                source_arn=f"arn:{stack.partition}:elasticmapreduce:{stack.region}:{stack.account}:*",
             ),
             description=f"EMR service role of the cluster {cluster_name}",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonEMRServicePolicy_v2")],
@@ -355,25 +351,6 @@ class EmrCluster(Construct):
             "Manager channels, whose ssmmessages and ec2messages actions have no resource ARN",
             [logs_resource, *notebook_resources, emr_resource, ssm_resource, "*"],
         )
-
-
-def acknowledge_wildcards(policy: iam.ManagedPolicy, reason: str, resources: list[str]) -> None:
-    """Acknowledge AwsSolutions-IAM5 for exactly these wildcard `resources` of `policy`, each named as
-    the rule names it (pseudo parameters as '<AWS::Region>'), so that a new wildcard still fails."""
-    stack = Stack.of(policy)
-    findings = [f"AwsSolutions-IAM5[Resource::{_as_nag_names(stack.resolve(r))}]" for r in resources if "*" in r]
-    acknowledge(policy, reason, *findings)
-
-
-def _as_nag_names(value) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Ref" in value:
-        return f"<{value['Ref']}>"
-    if isinstance(value, dict) and "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(_as_nag_names(part) for part in parts)
-    raise ValueError(f"cannot name {value!r} as the IAM5 rule does; build the ARN from names and pseudo parameters")
 
 
 def _security_configuration(key: kms.IKey, in_transit_certificates: str | None) -> dict:

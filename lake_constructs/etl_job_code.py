@@ -15,10 +15,11 @@ ENTRY_SCRIPT = "curate_dataset.py"
 LIBRARY = "lake_etl"
 
 
-class _UploadedCode(glue.Code):
+class UploadedCode(glue.Code):
     """Code already uploaded as an asset. Unlike `glue.Code.from_asset`, binding grants nothing:
-    the asset-wide grant uses `s3:GetObject*`/`s3:List*` on the whole staging bucket; the jobs get
-    `s3:GetObject` on these two objects instead (`object_arns`)."""
+    the asset-wide grant uses `s3:GetObject*`/`s3:List*` on the whole staging bucket; the job's role
+    gets `s3:GetObject` on the uploaded object instead. The asset keeps the construct id it is given,
+    where `from_asset` names it after a hash of the absolute path (which differs per checkout)."""
 
     def __init__(self, asset: s3_assets.Asset) -> None:
         super().__init__()
@@ -51,8 +52,8 @@ class EtlJobCode(Construct):
             path=str(source),
             exclude=["*", f"!{LIBRARY}", f"!{LIBRARY}/**", "__pycache__", "*.pyc"],
         )
-        self.script = _UploadedCode(self.script_asset)
-        self.library = _UploadedCode(self.library_asset)
+        self.script = UploadedCode(self.script_asset)
+        self.library = UploadedCode(self.library_asset)
         self.object_arns = [
             asset.bucket.arn_for_objects(asset.s3_object_key) for asset in (self.script_asset, self.library_asset)
         ]

@@ -61,14 +61,20 @@ class UnsupportedRegion(ValueError):
     pass
 
 
-def function_arn(kind: str, task: str, region: str) -> str:
-    """ARN of the pre-annotation (`kind='PRE'`) or consolidation (`kind='ACS'`) function of `task`."""
+def function_account(region: str) -> str:
+    """The account that publishes the built-in functions in `region`."""
     if region not in FUNCTION_ACCOUNTS:
         raise UnsupportedRegion(
             f"Ground Truth's built-in functions are not published in region {region!r}; "
             f"supported regions: {', '.join(sorted(FUNCTION_ACCOUNTS))}"
         )
+    return FUNCTION_ACCOUNTS[region]
+
+
+def function_arn(kind: str, task: str, region: str) -> str:
+    """ARN of the pre-annotation (`kind='PRE'`) or consolidation (`kind='ACS'`) function of `task`."""
+    account = function_account(region)
     if kind not in ("PRE", "ACS"):
         raise ValueError(f"kind is PRE or ACS, not {kind!r}")
     suffix = TASK_TYPES[task].function_suffix
-    return f"arn:aws:lambda:{region}:{FUNCTION_ACCOUNTS[region]}:function:{kind}-{suffix}"
+    return f"arn:aws:lambda:{region}:{account}:function:{kind}-{suffix}"

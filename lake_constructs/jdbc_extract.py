@@ -10,16 +10,17 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from config.models.ingestion import JdbcExtract
 
 from .aws_https_egress import allow_https_to_aws
-from .compliance import acknowledge
+from .compliance import acknowledge, wildcard_finding
 from .encrypted_log_group import EncryptedLogGroup
+from .etl_job_code import UploadedCode
 from .lake_role import LakeRole
-from .nag_ids import nag_arn
 
 SCRIPT = Path(__file__).resolve().parent.parent / "glue_jobs" / "jdbc_extract.py"
 JDBC_URL = {
@@ -53,7 +54,9 @@ class JdbcExtractJob(Construct):
     - Encryption: a Glue security configuration of the layer (`security_configuration`) encrypts
       the job's logs, bookmarks and S3 writes with the platform key.
 
-    Attributes: `security_group`, `connection`, `role`, `job`, `trigger`, `log_group`.
+    - Script: `glue_jobs/jdbc_extract.py` as an asset the role may read (that object only).
+
+    Attributes: `security_group`, `connection`, `role`, `job`, `trigger`, `log_group`, `script_asset`.
     """
 
     def __init__(
@@ -209,6 +212,13 @@ class JdbcExtractJob(Construct):
                     conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"}},
                 )
             )
+        self.script_asset = s3_assets.Asset(self, "Script", path=str(SCRIPT))
+        statements.append(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[self.script_asset.bucket.arn_for_objects(self.script_asset.s3_object_key)],
+            )
+        )
         for statement in statements:
             self.role.add_to_policy(statement)
 
@@ -218,7 +228,7 @@ class JdbcExtractJob(Construct):
             job_name=job_name,
             description=f"Extracts a query of {extract.engine} database {extract.database} into {prefix}",
             role=self.role,
-            script=glue.Code.from_asset(str(SCRIPT)),
+            script=UploadedCode(self.script_asset),
             glue_version=glue.GlueVersion.V5_1,
             worker_configuration=glue.WorkerConfiguration(
                 worker_type=glue.WorkerType.G_1X if extract.worker_type == "G.1X" else glue.WorkerType.G_2X,
@@ -254,13 +264,13 @@ class JdbcExtractJob(Construct):
             policy,
             f"The extract writes Parquet files Spark names at run time under its own prefix {prefix} of the "
             "raw bucket, and replaces the day's ingest_date partition there; nothing outside that prefix",
-            f"AwsSolutions-IAM5[Resource::{nag_arn(raw_bucket.arn_for_objects(prefix))}*]",
+            wildcard_finding(self, raw_bucket.arn_for_objects(f"{prefix}*")),
         )
         acknowledge(
             policy,
             "Log streams of the job's own log group are named per run by Glue; Glue's output and error log "
             "groups under /aws-glue/jobs/ are named after the security configuration and role at run time",
-            "AwsSolutions-IAM5[Resource::<" + stack.get_logical_id(self.log_group.node.default_child) + ".Arn>:*]",
+            wildcard_finding(self, f"{self.log_group.log_group_arn}:*"),
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:"
             "log-group:/aws-glue/jobs/*]",
         )
@@ -270,13 +280,4 @@ class JdbcExtractJob(Construct):
             "the Glue namespace by condition, and the network interfaces Glue creates get their ids at run time",
             "AwsSolutions-IAM5[Resource::*]",
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]",
-        )
-        acknowledge(
-            policy,
-            "The job's script is a CDK file asset in the bootstrap assets bucket; the Glue job construct grants "
-            "read-only access to that bucket so Glue can fetch the script, and nothing is written there",
-            "AwsSolutions-IAM5[Action::s3:GetBucket*]",
-            "AwsSolutions-IAM5[Action::s3:GetObject*]",
-            "AwsSolutions-IAM5[Action::s3:List*]",
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
         )

@@ -10,9 +10,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3_assets as assets
 from constructs import Construct
 
-from .compliance import acknowledge
-from .ground_truth_functions import FUNCTION_ACCOUNTS, TASK_TYPES
-from .lake_role import LakeRole
+from .compliance import acknowledge, wildcard_finding
+from .ground_truth_functions import FUNCTION_ACCOUNTS, TASK_TYPES, function_account
+from .lake_role import LakeRole, service_of_this_account
 
 # Where SageMaker writes the logs of every labeling job of an account and region.
 LABELING_LOG_GROUP = "/aws/sagemaker/LabelingJobs"
@@ -52,9 +52,7 @@ class LabelingRole(Construct):
             "Role",
             role_name=role_name,
             description="Runs Ground Truth labeling jobs on the lake's raw zone",
-            assumed_by=iam.ServicePrincipal(
-                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
+            assumed_by=service_of_this_account(self, "sagemaker.amazonaws.com"),
         )
         readable = [*input_prefixes, labels_prefix]
         # Named, not referenced: the bucket's name is derived from config, so the policy reads the same in
@@ -108,7 +106,7 @@ class LabelingRole(Construct):
             "worker responses) under per-job keys below the labels prefix; SageMaker names one log stream per job "
             "in the /aws/sagemaker/LabelingJobs log group",
             *(
-                f"AwsSolutions-IAM5[Resource::{rendered(stack, resource)}]"
+                wildcard_finding(self, resource)
                 for resource in [*(f"{bucket_arn}/{prefix}*" for prefix in readable), log_streams]
             ),
         )
@@ -144,19 +142,5 @@ class LabelingRole(Construct):
             # A region without the built-in functions fails the deployment at this lookup.
             account = mapping.find_in_map(region, "account")
         else:
-            if region not in FUNCTION_ACCOUNTS:
-                raise ValueError(
-                    f"Ground Truth's built-in functions are not published in region {region!r}; "
-                    f"supported regions: {', '.join(sorted(FUNCTION_ACCOUNTS))}"
-                )
-            account = FUNCTION_ACCOUNTS[region]
+            account = function_account(region)
         return f"arn:{stack.partition}:lambda:{region}:{account}:function:{kind}-{suffix}"
-
-
-def rendered(stack: Stack, value: str) -> str:
-    """`value` as the rule packs print it in a finding id: references and pseudo parameters as <Name>."""
-    resolved = stack.resolve(value)
-    if isinstance(resolved, str):
-        return resolved
-    delimiter, parts = resolved["Fn::Join"]
-    return delimiter.join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)

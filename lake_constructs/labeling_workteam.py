@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from .lake_key import rotating_key
+from .lake_role import service_of_this_account
 from .worker_user_pool import WorkerUserPool
 
 
@@ -48,18 +49,13 @@ class LabelingWorkteam(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id)
-        account = Stack.of(self).account
-        sagemaker_service = iam.ServicePrincipal(
-            "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
-        )
+        sagemaker_service = service_of_this_account(self, "sagemaker.amazonaws.com")
 
-        self.topic_key = kms.Key(
+        self.topic_key = rotating_key(
             self,
             "TopicKey",
             alias=f"alias/{workteam_name}-notifications",
             description=f"Encrypts the task notifications of the {workteam_name} work team",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
             removal_policy=removal_policy,
         )
         self.topic_key.add_to_resource_policy(

@@ -49,25 +49,3 @@ def prefix_read_statements(bucket: s3.IBucket, prefixes: list[str]) -> list[iam.
         # GetBucketLocation carries no prefix: a separate statement, or the condition above would deny it.
         iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn]),
     ]
-
-
-def wildcard_finding(scope: Construct, resource: str) -> str:
-    """The rule id cdk-nag gives a wildcard `resource` in an IAM policy of `scope`'s stack, such as
-    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::mlake-dev-curated-<AWS::AccountId>-<AWS::Region>/houses/*]',
-    so that exactly that resource is acknowledged and a new wildcard is still reported."""
-    return f"AwsSolutions-IAM5[Resource::{_flatten(Stack.of(scope).resolve(resource))}]"
-
-
-def _flatten(node) -> str:
-    # How cdk-nag writes a CloudFormation value into a finding id.
-    if isinstance(node, str):
-        return node.replace("${", "<").replace("}", ">")
-    if isinstance(node, dict) and "Fn::Join" in node:
-        delimiter, items = node["Fn::Join"]
-        return delimiter.join(_flatten(item) for item in items)
-    if isinstance(node, dict) and "Fn::GetAtt" in node:
-        resource, attribute = node["Fn::GetAtt"]
-        return f"<{_flatten(resource)}.{_flatten(attribute)}>"
-    if isinstance(node, dict) and "Ref" in node:
-        return f"<{_flatten(node['Ref'])}>"
-    raise ValueError(f"cannot name the finding of {node!r}: build the ARN from names, not from another stack")

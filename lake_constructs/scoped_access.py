@@ -11,6 +11,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
+from .compliance import nag_text
+
 # What a crawler or job needs to read a table's definition and its partitions.
 CATALOG_READ = (
     "glue:GetDatabase",
@@ -92,24 +94,5 @@ def write_log_groups(log_group_arns: list[str]) -> iam.PolicyStatement:
 def object_prefix_findings(scope: IConstruct, statements: list[iam.PolicyStatement]) -> list[str]:
     """The AwsSolutions-IAM5 finding ids of the object-prefix resources (`.../prefix/*`) in
     `statements`, written as cdk-nag writes them, so they can be acknowledged one by one."""
-    rendered = []
-    for statement in statements:
-        for resource in statement.resources:
-            text = _as_nag_writes_it(Stack.of(scope).resolve(resource))
-            if text.endswith("*") and text != "*":
-                rendered.append(f"AwsSolutions-IAM5[Resource::{text}]")
-    return rendered
-
-
-def _as_nag_writes_it(value) -> str:
-    # cdk-nag flattens joins and writes a Ref as <name> and a GetAtt as <logicalId.attribute>.
-    if isinstance(value, str):
-        return value
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(_as_nag_writes_it(part) for part in parts)
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
-    if "Fn::GetAtt" in value:
-        return f"<{'.'.join(value['Fn::GetAtt'])}>"
-    raise ValueError(f"cannot tell how cdk-nag writes {value!r}")
+    texts = [nag_text(scope, resource) for statement in statements for resource in statement.resources]
+    return [f"AwsSolutions-IAM5[Resource::{text}]" for text in texts if text.endswith("*") and text != "*"]

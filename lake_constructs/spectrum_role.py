@@ -7,8 +7,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from .compliance import acknowledge
-from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, prefix_read_statements, wildcard_finding
+from .compliance import acknowledge, wildcard_finding
+from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, prefix_read_statements
 from .lake_role import LakeRole
 
 

@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 NUMERIC_TYPES = ("int", "bigint", "double")
-PARTITION_COLUMN = "ingest_date"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

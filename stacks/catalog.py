@@ -8,6 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
+from lake_constructs.construct_ids import construct_id
 from lake_constructs.curation_job import CurationJob
 from lake_constructs.dataset_classifier import DatasetClassifier
 from lake_constructs.dataset_crawler import DatasetCrawler
@@ -40,7 +41,7 @@ class CatalogStack(Stack):
         # config exactly as the storage stack names them, and IAM resources built from a name can be
         # checked (and their findings acknowledged) one prefix at a time.
         buckets = {
-            zone: s3.Bucket.from_bucket_name(self, f"{zone.capitalize()}Bucket", self.lake_bucket_name(config, zone))
+            zone: s3.Bucket.from_bucket_name(self, f"{zone.capitalize()}Bucket", storage.bucket_name(config, zone))
             for zone in ("raw", "curated", "artifacts")
         }
 
@@ -69,7 +70,7 @@ class CatalogStack(Stack):
         self.workflows: dict[str, DatasetWorkflow] = {}
         etl = config.catalog.etl
         for dataset in config.catalog.datasets:
-            scope = Construct(self, _construct_id(dataset.name))
+            scope = Construct(self, construct_id(dataset.name))
             classifier = DatasetClassifier(scope, "Classifier", name=f"{prefix}-{dataset.name}", dataset=dataset)
             crawler = DatasetCrawler(
                 scope,
@@ -118,11 +119,3 @@ class CatalogStack(Stack):
 
         self.crawler_roles = {name: crawler.role for name, crawler in self.crawlers.items()}
         self.job_roles = {name: job.role for name, job in self.jobs.items()}
-
-    def lake_bucket_name(self, config: PlatformConfig, zone: str) -> str:
-        """The name the storage stack gives the bucket of `zone` (see StorageStack.bucket_name)."""
-        return f"{config.bucket_prefix}-{zone}-{self.account}-{self.region}"
-
-
-def _construct_id(dataset: str) -> str:
-    return "".join(part.capitalize() for part in dataset.split("_"))

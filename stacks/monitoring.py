@@ -16,6 +16,7 @@ from constructs import Construct
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
 from lake_constructs.alarm_topic import AlarmTopic
+from lake_constructs.construct_ids import construct_id
 from lake_constructs.cost_budget import CostBudget
 from lake_constructs.failure_rule import FailureRule
 
@@ -98,8 +99,12 @@ class MonitoringStack(Stack):
 
     # --- EventBridge rules -------------------------------------------------------------------
 
-    def _rule(self, id: str, name: str, **props) -> None:
-        self.rules[name] = FailureRule(self, id, rule_name=f"{self.prefix}-{name}", topic=self.topic, **props)
+    def _rule(self, id: str, name: str, *, fields: dict[str, str], **props) -> None:
+        # Every message says where it happened: `{account}` and `{region}` are always available.
+        fields = {**fields, "account": "$.account", "region": "$.region"}
+        self.rules[name] = FailureRule(
+            self, id, rule_name=f"{self.prefix}-{name}", topic=self.topic, fields=fields, **props
+        )
 
     def _glue_rules(self) -> None:
         # Every Glue job and crawler of the platform is named '<prefix>-...'.
@@ -117,8 +122,6 @@ class MonitoringStack(Stack):
                 "state": "$.detail.state",
                 "run": "$.detail.jobRunId",
                 "reason": "$.detail.message",
-                "account": "$.account",
-                "region": "$.region",
             },
         )
         self._rule(
@@ -132,8 +135,6 @@ class MonitoringStack(Stack):
             fields={
                 "crawler": "$.detail.crawlerName",
                 "reason": "$.detail.errorMessage",
-                "account": "$.account",
-                "region": "$.region",
             },
         )
 
@@ -160,8 +161,6 @@ class MonitoringStack(Stack):
                 "resource": "$.resources[0]",
                 "event": "$.detail.eventType",
                 "reason": "$.detail.detailMessage",
-                "account": "$.account",
-                "region": "$.region",
             },
         )
 
@@ -178,8 +177,6 @@ class MonitoringStack(Stack):
                 "name": "$.detail.name",
                 "cluster": "$.detail.clusterId",
                 "reason": "$.detail.message",
-                "account": "$.account",
-                "region": "$.region",
             },
         )
 
@@ -194,7 +191,7 @@ class MonitoringStack(Stack):
             detail={"LabelingJobStatus": ["Failed"]},
             message="Ground Truth labeling job {job} failed in {account}/{region}; "
             "see its FailureReason with: aws sagemaker describe-labeling-job",
-            fields={"job": "$.resources[0]", "account": "$.account", "region": "$.region"},
+            fields={"job": "$.resources[0]"},
         )
 
     # --- CloudWatch alarms -------------------------------------------------------------------
@@ -219,10 +216,10 @@ class MonitoringStack(Stack):
 
     def _dataset_alarms(self, dataset: DatasetSpec) -> None:
         monitoring = self.config.monitoring
-        construct_id = "".join(part.capitalize() for part in dataset.name.split("_"))
+        dataset_id = construct_id(dataset.name)
         hour = Duration.hours(1)
         self._alarm(
-            f"{construct_id}QuarantineShare",
+            f"{dataset_id}QuarantineShare",
             f"{dataset.name}-quarantine-share",
             alarm_description=f"More than {monitoring.quarantine_share_percent}% of the rows of an ETL run of "
             f"{dataset.name} went to quarantine (s3://<curated>/_quarantine/{dataset.name}/)",
@@ -245,7 +242,7 @@ class MonitoringStack(Stack):
         if dataset.schedule is not None:
             window = Duration.hours(monitoring.run_window_hours)
             self._alarm(
-                f"{construct_id}NoRun",
+                f"{dataset_id}NoRun",
                 f"{dataset.name}-no-run",
                 alarm_description=f"No ETL run of {dataset.name} (scheduled {dataset.schedule}) reported rows "
                 f"in the last {monitoring.run_window_hours} hours",
@@ -316,10 +313,10 @@ class MonitoringStack(Stack):
 
     def _dms_alarms(self, task: str) -> None:
         seconds = self.config.monitoring.dms_latency_seconds
-        construct_id = "".join(part.capitalize() for part in task.split("-"))
+        task_id = construct_id(task)
         for side in ("Source", "Target"):
             self._alarm(
-                f"{construct_id}CdcLatency{side}",
+                f"{task_id}CdcLatency{side}",
                 f"{task.removeprefix(self.prefix + '-')}-cdc-latency-{side.lower()}",
                 alarm_description=f"DMS task {task}: CDC {side.lower()} latency above {seconds} s for 15 minutes",
                 metric=self.dms_latency(f"CDCLatency{side}", task),

@@ -10,13 +10,14 @@ from pathlib import Path
 from aws_cdk import Duration, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from config import PlatformConfig, load_config
 from lake_constructs.compliance import acknowledge
+from lake_constructs.construct_ids import construct_id
 from lake_constructs.lake_bucket import LakeBucket
+from lake_constructs.lake_key import rotating_key
 
 from .platform_stage import PlatformStage
 
@@ -61,23 +62,20 @@ class PipelineStack(Stack):
         settings = config.pipeline
         removal_policy = RemovalPolicy.DESTROY if config.ephemeral else RemovalPolicy.RETAIN
         prefix = f"{config.project}-pipeline"
-        # '<bucket prefix>-cicd[-logs]-<account>-<region>': never longer than the platform's own
-        # '<bucket prefix>-athena-results-...', whose length the config already validates.
-        buckets = f"{config.bucket_prefix}-cicd"
+        # Zones 'cicd' and 'cicd-logs': never longer than the platform's own 'athena-results',
+        # whose bucket name length the config already validates.
 
-        self.key = kms.Key(
+        self.key = rotating_key(
             self,
             "ArtifactKey",
             alias=f"alias/{prefix}-artifacts",
             description=f"Encrypts the artifacts and builds of the {prefix}",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
             removal_policy=removal_policy,
         )
         access_logs = LakeBucket(
             self,
             "AccessLogs",
-            bucket_name=f"{buckets}-logs-{self.account}-{self.region}",
+            bucket_name=config.bucket_name("cicd-logs", self.account, self.region),
             lifecycle=config.storage.lifecycle.access_logs,
             noncurrent_version_expiration_days=config.storage.noncurrent_version_expiration_days,
             abort_incomplete_multipart_upload_days=config.storage.abort_incomplete_multipart_upload_days,
@@ -94,7 +92,7 @@ class PipelineStack(Stack):
         artifacts = LakeBucket(
             self,
             "Artifacts",
-            bucket_name=f"{buckets}-{self.account}-{self.region}",
+            bucket_name=config.bucket_name("cicd", self.account, self.region),
             key=self.key,
             access_logs=access_logs.bucket,
             lifecycle=config.storage.lifecycle.artifacts,
@@ -212,4 +210,4 @@ class PipelineStack(Stack):
 
 def stage_id(environment: str) -> str:
     """Construct id of an environment's stage: 'dev' -> 'Dev', 'eu-prod' -> 'EuProd'."""
-    return "".join(part.capitalize() for part in environment.replace("_", "-").split("-"))
+    return construct_id(environment)

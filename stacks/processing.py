@@ -11,16 +11,16 @@ from constructs import Construct
 
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
-from lake_constructs.emr_cluster import ClusterStep, EmrCluster, acknowledge_wildcards
+from lake_constructs.compliance import acknowledge_wildcards
+from lake_constructs.emr_cluster import ClusterStep, EmrCluster
+from lake_constructs.etl_job_code import ENTRY_SCRIPT, GLUE_JOBS, LIBRARY, EtlJobCode
 
 from .network import NetworkStack
 from .storage import StorageStack
 
 ROOT = Path(__file__).resolve().parent.parent
 # The Glue ETL job, shipped unchanged to the cluster (the job contract: entry script + library package).
-GLUE_JOBS_DIR = ROOT / "glue_jobs"
-ETL_SCRIPT = "curate_dataset.py"
-ETL_LIBRARY = "lake_etl"
+GLUE_JOBS_DIR = GLUE_JOBS
 TRAINING_SCRIPT = ROOT / "processing_jobs" / "train_model.py"
 METRICS_NAMESPACE = "MLDataLake/ETL"
 # Where the cluster writes in the artifacts bucket.
@@ -91,7 +91,7 @@ class ProcessingStack(Stack):
         self._grant_lake(config)
 
     def _etl_step(self, config: PlatformConfig, dataset: DatasetSpec, glue_jobs_dir: Path) -> ClusterStep | None:
-        script, library = glue_jobs_dir / ETL_SCRIPT, glue_jobs_dir / ETL_LIBRARY
+        script, library = glue_jobs_dir / ENTRY_SCRIPT, glue_jobs_dir / LIBRARY
         if not script.is_file() or not (library / "__init__.py").is_file():
             Annotations.of(self).add_info(
                 f"processing.example_steps.etl_dataset is set, but {script.relative_to(glue_jobs_dir.parent)} "
@@ -99,14 +99,10 @@ class ProcessingStack(Stack):
                 "the ETL example step is left out",
             )
             return None
-        self.assets["etl_script"] = s3_assets.Asset(self, "EtlScript", path=str(script))
-        # --py-files needs the package folder at the root of the zip: zip glue_jobs/ keeping only it.
-        self.assets["etl_library"] = s3_assets.Asset(
-            self,
-            "EtlLibrary",
-            path=str(glue_jobs_dir),
-            exclude=["*", f"!{ETL_LIBRARY}", f"!{ETL_LIBRARY}/**", "**/__pycache__", "**/*.pyc"],
-        )
+        # The same assets as the Glue jobs: --py-files, like --extra-py-files, needs the package at the zip's root.
+        code = EtlJobCode(self, "EtlCode", source=glue_jobs_dir)
+        self.assets["etl_script"] = code.script_asset
+        self.assets["etl_library"] = code.library_asset
         raw, curated, artifacts = (self.bucket_names[zone] for zone in ("raw", "curated", "artifacts"))
         arguments = {
             "--dataset_spec": dataset.model_dump_json(),

@@ -81,8 +81,7 @@ class Platform:
 
     @property
     def raw_bucket(self) -> str:
-        """Same rule as the storage stack: `<bucket prefix>-raw-<account>-<region>`."""
-        return f"{self.config.bucket_prefix}-raw-{self.account}-{self.region}"
+        return self.config.bucket_name("raw", self.account, self.region)
 
     @property
     def labels_prefix(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LogRetentionDays, StrictModel
+from .base import LogRetentionDays, StrictModel, require_cron, require_unique
 
 SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
 DECIMAL_TYPE = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
@@ -145,16 +145,14 @@ class DatasetSpec(StrictModel):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"cron\((\S+\s+){5}\S+\)", value):
-            raise ValueError("a Glue schedule is cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)")
+        if value is not None:
+            require_cron(value, "Glue")
         return value
 
     @model_validator(mode="after")
     def _columns_consistent(self) -> DatasetSpec:
         names = [column.name for column in self.columns]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"column names must be unique; repeated: {', '.join(duplicates)}")
+        require_unique(names, "column names")
         for role, listed in (
             ("primary_key", self.primary_key),
             ("partition_by", self.partition_by),
@@ -224,10 +222,7 @@ class CatalogConfig(StrictModel):
     @field_validator("datasets")
     @classmethod
     def _unique_names(cls, datasets: list[DatasetSpec]) -> list[DatasetSpec]:
-        names = [d.name for d in datasets]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"dataset names must be unique; repeated: {', '.join(duplicates)}")
+        require_unique([d.name for d in datasets], "dataset names")
         return datasets
 
     @model_validator(mode="after")

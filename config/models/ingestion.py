@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays, StrictModel
+from .base import LayerSwitch, LogRetentionDays, StrictModel, ipv4_network, require_cron, require_unique
 
 if TYPE_CHECKING:
     from .catalog import CatalogConfig, DatasetSpec
@@ -107,10 +107,7 @@ class _Database(StrictModel):
         if not value:
             raise ValueError("give at least one network, or leave `cidrs` out to use the host's own address")
         for cidr in value:
-            try:
-                ipaddress.IPv4Network(cidr, strict=True)
-            except ValueError as error:
-                raise ValueError(f"{cidr!r} is not a valid IPv4 network in CIDR notation ({error})") from None
+            ipv4_network(cidr)
         return value
 
     @model_validator(mode="after")
@@ -349,10 +346,7 @@ class DmsConfig(StrictModel):
     @field_validator("sources")
     @classmethod
     def _unique_names(cls, sources: list[DmsSource]) -> list[DmsSource]:
-        names = [s.name for s in sources]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"DMS source names must be unique; repeated: {', '.join(duplicates)}")
+        require_unique([s.name for s in sources], "DMS source names")
         return sources
 
 
@@ -374,8 +368,7 @@ class JdbcExtract(_Database):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if not re.fullmatch(r"cron\((\S+\s+){5}\S+\)", value):
-            raise ValueError("a Glue schedule is cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)")
+        require_cron(value, "Glue")
         return value
 
     @field_validator("query")
@@ -403,10 +396,7 @@ class JdbcConfig(StrictModel):
     @field_validator("extracts")
     @classmethod
     def _unique_names(cls, extracts: list[JdbcExtract]) -> list[JdbcExtract]:
-        names = [e.name for e in extracts]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"JDBC extract names must be unique; repeated: {', '.join(duplicates)}")
+        require_unique([e.name for e in extracts], "JDBC extract names")
         return extracts
 
 

@@ -6,12 +6,11 @@ Workers sign in through a Cognito user pool that only administrators add people 
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch
+from .base import LayerSwitch, ipv4_network, require_unique
 
 # Cognito hosted-domain prefixes: lowercase letters, digits and hyphens, and Cognito refuses any
 # prefix that contains these words.
@@ -105,12 +104,7 @@ class LabelingConfig(LayerSwitch):
         invalid = [w for w in workers if not EMAIL.fullmatch(w)]
         if invalid:
             raise ValueError(f"not e-mail addresses: {', '.join(map(repr, invalid))}")
-        lowered = [w.lower() for w in workers]
-        duplicates = sorted({w for w in lowered if lowered.count(w) > 1})
-        if duplicates:
-            raise ValueError(
-                f"each worker is listed once (e-mail addresses ignore case); repeated: {', '.join(duplicates)}"
-            )
+        require_unique([w.lower() for w in workers], "worker e-mail addresses (case ignored)")
         return workers
 
     @field_validator("source_ip_cidrs")
@@ -119,10 +113,7 @@ class LabelingConfig(LayerSwitch):
         if len(cidrs) > MAX_SOURCE_CIDRS:
             raise ValueError(f"a workforce accepts at most {MAX_SOURCE_CIDRS} CIDR blocks, given {len(cidrs)}")
         for cidr in cidrs:
-            try:
-                ipaddress.IPv4Network(cidr, strict=True)
-            except ValueError as error:
-                raise ValueError(f"{cidr!r} is not a valid IPv4 network in CIDR notation ({error})") from None
+            ipv4_network(cidr)
         return cidrs
 
     @field_validator("worker_portal_url")

@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch, StrictModel
+from .base import LayerSwitch, StrictModel, require_unique
 
 # Deliberately loose: SNS and Budgets do the real check; this catches typos such as a missing '@'.
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -22,9 +22,7 @@ def _emails(value: list[str]) -> list[str]:
     invalid = [address for address in value if not EMAIL.match(address)]
     if invalid:
         raise ValueError(f"not an e-mail address: {', '.join(invalid)}")
-    duplicates = sorted({address for address in value if value.count(address) > 1})
-    if duplicates:
-        raise ValueError(f"listed more than once: {', '.join(duplicates)}")
+    require_unique(value)
     return value
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch
+from .base import LayerSwitch, require_unique
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 REPOSITORY = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
@@ -55,9 +55,7 @@ class PipelineConfig(LayerSwitch):
             raise ValueError(
                 f"no such environment: {', '.join(unknown)}; known (config/environments/): {', '.join(known)}"
             )
-        duplicates = sorted({name for name in value if value.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"listed more than once: {', '.join(duplicates)}")
+        require_unique(value)
         return value
 
     @model_validator(mode="after")

@@ -110,6 +110,12 @@ class PlatformConfig(StrictModel):
             return self.storage.bucket_prefix
         return f"{self.project}-{self.environment}"
 
+    def bucket_name(self, zone: str, account: str, region: str) -> str:
+        """The bucket of `zone` ('raw', 'curated', 'access-logs', ...): '<bucket prefix>-<zone>-<account>-<region>',
+        unique worldwide and readable in the console. The storage stack creates the buckets by this
+        rule; the other stacks and the tools find them by it (account and region may be CDK tokens)."""
+        return f"{self.bucket_prefix}-{zone}-{account}-{region}"
+
     @property
     def name_prefix(self) -> str:
         """Prefix of resource names that are not buckets: '<project>-<environment>'."""

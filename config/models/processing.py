@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch, StrictModel
+from .base import LayerSwitch, StrictModel, require_unique
 from .catalog import DatasetSpec
 from .network import NetworkConfig
 
@@ -200,9 +200,7 @@ class ProcessingConfig(LayerSwitch):
     @field_validator("applications")
     @classmethod
     def _unique(cls, applications: list[str]) -> list[str]:
-        repeated = sorted({name for name in applications if applications.count(name) > 1})
-        if repeated:
-            raise ValueError(f"listed more than once: {', '.join(repeated)}")
+        require_unique(applications)
         if not applications:
             raise ValueError("at least one application is needed, e.g. Spark")
         return applications
@@ -240,11 +238,6 @@ class ProcessingConfig(LayerSwitch):
                     f"managed_scaling.maximum_units ({scaling.maximum_units})"
                 )
         return self
-
-    @property
-    def catalog_applications(self) -> list[str]:
-        """The installed applications that read the Glue Data Catalog as their Hive metastore."""
-        return [name for name in ("Hive", "Spark", "Presto", "Trino") if name in self.applications]
 
 
 def check_processing(processing: ProcessingConfig, *, network: NetworkConfig, datasets: list[DatasetSpec]) -> None:

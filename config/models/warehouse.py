@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays, StrictModel
+from .base import LayerSwitch, LogRetentionDays, StrictModel, require_cron
 from .network import NetworkConfig
 
 # Current-generation node types, and the most nodes a cluster of each can be created with.
@@ -16,8 +16,6 @@ MAX_NODES = {"ra3.large": 16, "ra3.xlplus": 16, "ra3.4xlarge": 32, "ra3.16xlarge
 NodeType = Literal[tuple(MAX_NODES)]  # type: ignore[valid-type]
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
-# Redshift's cron: minutes hours day-of-month month day-of-week year, in UTC.
-REDSHIFT_CRON = re.compile(r"cron\((\S+\s+){5}\S+\)")
 DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 MAINTENANCE_WINDOW = re.compile(rf"^{DAY}:([01]\d|2[0-3]):[0-5]\d-{DAY}:([01]\d|2[0-3]):[0-5]\d$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -39,10 +37,7 @@ class PauseResumeSchedule(StrictModel):
     @field_validator("pause", "resume")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if not REDSHIFT_CRON.fullmatch(value):
-            raise ValueError(
-                "a Redshift schedule is cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), in UTC"
-            )
+        require_cron(value, "Redshift")
         return value
 
 
