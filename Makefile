@@ -9,7 +9,7 @@ PYTHON ?= python3
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: setup synth test lint snapshots schema bench bench-etl demo clean
+.PHONY: setup synth test lint snapshots schema diagram bench bench-etl demo clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -45,6 +45,10 @@ snapshots: setup
 ## schema: regenerate config/schema.json from the config models.
 schema: setup
 	$(PY) -m config.schema
+
+## diagram: redraw docs/architecture.png from the synthesized dev platform.
+diagram: synth
+	$(PY) -m tools.diagram cdk.out docs/architecture.png
 
 ## bench: median wall time of `make synth` and of the test suite.
 bench: setup

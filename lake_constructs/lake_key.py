@@ -1,4 +1,4 @@
-"""The platform's customer-managed KMS key."""
+"""The platform's customer-managed KMS key, and the rule every other key of the platform follows."""
 
 from __future__ import annotations
 
@@ -6,6 +6,24 @@ from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
+
+
+def rotating_key(scope: Construct, id: str, *, alias: str, description: str, removal_policy: RemovalPolicy) -> kms.Key:
+    """A customer-managed key `id` in `scope`, rotated yearly, with the longest deletion window.
+
+    The platform key and the dedicated keys (alarm topic, labeling notifications, pipeline
+    artifacts) are all made here; the caller adds the key policy statements its users need.
+    A plain function, not a construct, so each key keeps the construct path (and logical id) it has."""
+    return kms.Key(
+        scope,
+        id,
+        alias=alias,
+        description=description,
+        enable_key_rotation=True,
+        # The longest deletion window leaves time to notice and cancel a deletion by mistake.
+        pending_window=Duration.days(30),
+        removal_policy=removal_policy,
+    )
 
 
 class LakeKey(Construct):
@@ -17,14 +35,11 @@ class LakeKey(Construct):
     def __init__(self, scope: Construct, id: str, *, alias: str, removal_policy: RemovalPolicy) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
-        self.key = kms.Key(
+        self.key = rotating_key(
             self,
             "Key",
             alias=alias,
             description=f"Encrypts the data lake, its catalog and its logs ({alias})",
-            enable_key_rotation=True,
-            # The longest deletion window leaves time to notice and cancel a deletion by mistake.
-            pending_window=Duration.days(30),
             removal_policy=removal_policy,
         )
         # Log groups of every layer (flow logs, Glue, EMR, DMS, Lambda) are encrypted with this key;

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from config.models.network import NetworkConfig
 
 from .compliance import acknowledge
+from .construct_ids import construct_id
 from .encrypted_log_group import EncryptedLogGroup
-from .lake_role import LakeRole
+from .lake_role import LakeRole, service_of_this_account
 
 WORKLOAD_SUBNETS = "private"
 DATA_SUBNETS = "isolated"
@@ -120,7 +120,7 @@ class LakeNetwork(Construct):
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for service in config.interface_endpoints:
             self.interface_endpoints[service] = self.vpc.add_interface_endpoint(
-                _endpoint_id(service),
+                f"{construct_id(service)}Endpoint",
                 service=ec2.InterfaceVpcEndpointAwsService(service),
                 private_dns_enabled=True,
                 security_groups=[self.endpoint_security_group],
@@ -130,14 +130,15 @@ class LakeNetwork(Construct):
 
 
 def _flow_log_role(scope: Construct) -> LakeRole:
-    # An explicit role keeps its trust to the flow-logs service of this account only.
+    stack = Stack.of(scope)
     return LakeRole(
         scope,
         "FlowLogRole",
-        assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"),
+        # Only flow logs of this account may assume it (confused-deputy protection).
+        assumed_by=service_of_this_account(
+            scope,
+            "vpc-flow-logs.amazonaws.com",
+            source_arn=stack.format_arn(service="ec2", resource="vpc-flow-log", resource_name="*"),
+        ),
         description="Lets VPC flow logs write to the network's log group",
     )
-
-
-def _endpoint_id(service: str) -> str:
-    return "".join(part.capitalize() for part in service.replace(".", "-").split("-")) + "Endpoint"

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+
+
+def service_of_this_account(scope: Construct, service: str, *, source_arn: str | None = None) -> iam.ServicePrincipal:
+    """`service` (e.g. 'sagemaker.amazonaws.com') acting only for this account (`aws:SourceAccount`)
+    and, with `source_arn`, only for resources matching it (`aws:SourceArn`): confused-deputy protection."""
+    conditions: dict = {"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
+    if source_arn is not None:
+        conditions["ArnLike"] = {"aws:SourceArn": source_arn}
+    return iam.ServicePrincipal(service, conditions=conditions)
 
 
 class LakeRole(iam.Role):

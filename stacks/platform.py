@@ -7,8 +7,15 @@ from constructs import Construct
 
 from config import PlatformConfig
 
+from .analytics import AnalyticsStack
+from .catalog import CatalogStack
+from .ingestion import IngestionStack
+from .labeling import LabelingStack
+from .monitoring import MonitoringStack
 from .network import NetworkStack
+from .processing import ProcessingStack
 from .storage import StorageStack
+from .warehouse import WarehouseStack
 
 
 class DataPlatform(Construct):
@@ -42,6 +49,31 @@ class DataPlatform(Construct):
 
         self.storage = stack(StorageStack, "storage")
         self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+        self.catalog = stack(CatalogStack, "catalog", storage=self.storage)
+        self.analytics = stack(AnalyticsStack, "analytics", storage=self.storage) if config.analytics.enabled else None
+        self.warehouse = (
+            stack(WarehouseStack, "warehouse", storage=self.storage, network=self.network)
+            if config.warehouse.enabled
+            else None
+        )
+        self.processing = (
+            stack(ProcessingStack, "processing", storage=self.storage, network=self.network)
+            if config.processing.enabled
+            else None
+        )
+        # Consumers of the curated catalog name its databases and tables (saved queries, Spectrum's
+        # external schema, EMR's metastore): they deploy once the catalog stack has.
+        for consumer in (self.analytics, self.warehouse, self.processing):
+            if consumer is not None:
+                consumer.add_dependency(self.catalog)
+        self.ingestion = (
+            stack(IngestionStack, "ingestion", network=self.network, storage=self.storage)
+            if config.ingestion.enabled
+            else None
+        )
+        self.labeling = stack(LabelingStack, "labeling", storage=self.storage) if config.labeling.enabled else None
+        # Last: it watches the other layers by name only (the naming contract), so it references none of them.
+        self.monitoring = stack(MonitoringStack, "monitoring") if config.monitoring.enabled else None
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)

@@ -7,6 +7,7 @@ from constructs import Construct
 
 from config import PlatformConfig
 from lake_constructs.compliance import acknowledge
+from lake_constructs.construct_ids import construct_id
 from lake_constructs.lake_bucket import LakeBucket
 from lake_constructs.lake_key import LakeKey
 
@@ -52,7 +53,7 @@ class StorageStack(Stack):
         self.buckets = {
             zone: LakeBucket(
                 self,
-                _construct_id(zone),
+                construct_id(zone),
                 bucket_name=self.bucket_name(config, zone),
                 key=self.key,
                 access_logs=self.access_logs_bucket,
@@ -77,9 +78,5 @@ class StorageStack(Stack):
         )
 
     def bucket_name(self, config: PlatformConfig, zone: str) -> str:
-        """`<prefix>-<zone>-<account>-<region>`: unique worldwide, and readable in the console."""
-        return f"{config.bucket_prefix}-{zone}-{self.account}-{self.region}"
-
-
-def _construct_id(zone: str) -> str:
-    return "".join(part.capitalize() for part in zone.split("-"))
+        """The name of the bucket of `zone` in this stack's account and region (PlatformConfig.bucket_name)."""
+        return config.bucket_name(zone, self.account, self.region)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import StrictModel
+from .base import LogRetentionDays, StrictModel, require_cron, require_unique
 
 SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
 DECIMAL_TYPE = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
@@ -21,6 +21,10 @@ NUMERIC_TYPES = ("int", "bigint", "double")
 CSV_DELIMITERS = {",": "comma", "|": "pipe", "\t": "tab", ";": "semicolon", "\u0001": "Ctrl-A"}
 
 DatasetFormat = Literal["csv", "json", "apache_log", "xml"]
+# Glue worker types a Spark ETL job can run on (G.025X is for streaming jobs only).
+GlueWorkerType = Literal["G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X"]
+# A batch Glue job may run at most 48 hours.
+MAX_JOB_TIMEOUT_MINUTES = 2880
 
 
 class ColumnSpec(StrictModel):
@@ -162,16 +166,14 @@ class DatasetSpec(StrictModel):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"cron\((\S+\s+){5}\S+\)", value):
-            raise ValueError("a Glue schedule is cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)")
+        if value is not None:
+            require_cron(value, "Glue")
         return value
 
     @model_validator(mode="after")
     def _columns_consistent(self) -> DatasetSpec:
         names = [column.name for column in self.columns]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"column names must be unique; repeated: {', '.join(duplicates)}")
+        require_unique(names, "column names")
         for role, listed in (
             ("primary_key", self.primary_key),
             ("partition_by", self.partition_by),
@@ -191,20 +193,92 @@ class DatasetSpec(StrictModel):
         """Prefix of the raw files in the raw bucket."""
         return f"{self.name}/" if self.raw_prefix is None else self.raw_prefix
 
+    @property
+    def raw_table(self) -> str:
+        """Table the raw crawler writes in the raw database: named, as Glue crawlers do, after the last
+        folder of the raw prefix, lowercased, other characters than letters, digits and '_' as '_'."""
+        return re.sub(r"[^a-z0-9_]", "_", self.raw_location.rstrip("/").rsplit("/", 1)[-1].lower())
+
+
+class EtlJobOverride(StrictModel):
+    """Sizing of one dataset's ETL job; a missing value means the catalog-wide `etl` value."""
+
+    worker_type: GlueWorkerType | None = Field(default=None, description="Glue worker type, e.g. G.1X, G.2X.")
+    number_of_workers: int | None = Field(default=None, ge=2, le=1000, description="Workers, driver included.")
+    timeout_minutes: int | None = Field(
+        default=None, ge=1, le=MAX_JOB_TIMEOUT_MINUTES, description="A run longer than this is stopped."
+    )
+    max_retries: int | None = Field(default=None, ge=0, le=10, description="Retries of a failed run.")
+
+
+class EtlJobSettings(StrictModel):
+    """Sizing of a dataset's ETL job, after the dataset's override is applied."""
+
+    worker_type: GlueWorkerType = Field(default="G.1X", description="Glue worker type, e.g. G.1X, G.2X.")
+    number_of_workers: int = Field(default=2, ge=2, le=1000, description="Workers, driver included.")
+    timeout_minutes: int = Field(
+        default=60, ge=1, le=MAX_JOB_TIMEOUT_MINUTES, description="A run longer than this is stopped."
+    )
+    max_retries: int = Field(default=1, ge=0, le=10, description="Retries of a failed run.")
+
+
+class EtlSettings(EtlJobSettings):
+    """Catalog-wide ETL job settings, and per-dataset overrides of the sizing."""
+
+    log_retention_days: LogRetentionDays = Field(
+        default=30, description="Days the jobs' and crawlers' CloudWatch logs are kept."
+    )
+    datasets: dict[str, EtlJobOverride] = Field(
+        default_factory=dict,
+        description="Sizing overrides by dataset name, e.g. {adult_census: {number_of_workers: 10}}.",
+    )
+
 
 class CatalogConfig(StrictModel):
     """Always deployed: the Glue Data Catalog is what every consumer of the lake reads."""
 
     datasets: list[DatasetSpec] = Field(default_factory=list, description="The datasets the lake curates.")
+    etl: EtlSettings = Field(default_factory=EtlSettings, description="Sizing, retries and log retention of ETL jobs.")
 
     @field_validator("datasets")
     @classmethod
     def _unique_names(cls, datasets: list[DatasetSpec]) -> list[DatasetSpec]:
-        names = [d.name for d in datasets]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"dataset names must be unique; repeated: {', '.join(duplicates)}")
+        require_unique([d.name for d in datasets], "dataset names")
         return datasets
+
+    @model_validator(mode="after")
+    def _etl_overrides_name_datasets(self) -> CatalogConfig:
+        names = [d.name for d in self.datasets]
+        unknown = sorted(set(self.etl.datasets) - set(names))
+        if unknown:
+            raise ValueError(
+                f"etl.datasets names unknown dataset(s) {', '.join(unknown)}; declared: {', '.join(names) or 'none'}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _raw_tables_unique(self) -> CatalogConfig:
+        by_table: dict[str, list[str]] = {}
+        for dataset in self.datasets:
+            by_table.setdefault(dataset.raw_table, []).append(dataset.name)
+        clashes = {table: names for table, names in by_table.items() if len(names) > 1}
+        if clashes:
+            described = "; ".join(f"{', '.join(names)} -> {table}" for table, names in sorted(clashes.items()))
+            raise ValueError(
+                "the crawler names a raw table after the last folder of raw_prefix, so these datasets would "
+                f"share one raw table: {described}; give them raw prefixes that end in different folders"
+            )
+        return self
+
+    def job_settings(self, name: str) -> EtlJobSettings:
+        """The ETL job sizing of dataset `name`: its override where set, else the catalog-wide value."""
+        override = self.etl.datasets.get(name, EtlJobOverride())
+        return EtlJobSettings(
+            **{
+                field: getattr(self.etl, field) if getattr(override, field) is None else getattr(override, field)
+                for field in EtlJobSettings.model_fields
+            }
+        )
 
     def dataset(self, name: str) -> DatasetSpec:
         for dataset in self.datasets:

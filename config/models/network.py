@@ -1,11 +1,10 @@
 """Network layer: the VPC every in-VPC service (Redshift, EMR, DMS, Glue connections) lives in."""
 
-import ipaddress
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays
+from .base import LayerSwitch, LogRetentionDays, ipv4_network, require_unique
 
 # Interface endpoints this platform knows how to create, by their service suffix.
 # Each is what a private subnet without NAT needs to reach the service named.
@@ -52,10 +51,7 @@ class NetworkConfig(LayerSwitch):
     @field_validator("cidr")
     @classmethod
     def _valid_cidr(cls, value: str) -> str:
-        try:
-            network = ipaddress.IPv4Network(value, strict=True)
-        except ValueError as error:
-            raise ValueError(f"not a valid IPv4 network in CIDR notation ({error})") from None
+        network = ipv4_network(value)
         if not 16 <= network.prefixlen <= 24:
             raise ValueError("the prefix length must be between /16 and /24 (the limits of a VPC)")
         return value
@@ -63,9 +59,7 @@ class NetworkConfig(LayerSwitch):
     @field_validator("interface_endpoints")
     @classmethod
     def _unique_endpoints(cls, value: list[str]) -> list[str]:
-        duplicates = sorted({name for name in value if value.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"listed more than once: {', '.join(duplicates)}")
+        require_unique(value)
         return value
 
     @model_validator(mode="after")

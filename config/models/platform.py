@@ -2,7 +2,7 @@
 
 import re
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .analytics import AnalyticsConfig
 from .base import StrictModel
@@ -12,7 +12,7 @@ from .labeling import LabelingConfig
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .pipeline import PipelineConfig
-from .processing import ProcessingConfig
+from .processing import ProcessingConfig, check_processing
 from .storage import StorageConfig
 from .warehouse import WarehouseConfig
 
@@ -84,11 +84,37 @@ class PlatformConfig(StrictModel):
             )
         return self
 
+    @field_validator("warehouse")
+    @classmethod
+    def _warehouse_reaches_its_network(cls, warehouse: WarehouseConfig, info: ValidationInfo) -> WarehouseConfig:
+        # `network` is declared first, so it is validated by now (absent if it was invalid itself).
+        if "network" in info.data:
+            warehouse.check_network(info.data["network"])
+        return warehouse
+
+    @model_validator(mode="after")
+    def _processing_fits(self) -> "PlatformConfig":
+        check_processing(self.processing, network=self.network, datasets=self.catalog.datasets)
+        return self
+
+    @model_validator(mode="after")
+    def _ingestion_fits(self) -> "PlatformConfig":
+        if self.ingestion.enabled:
+            self.ingestion.check_network(self.network)
+            self.ingestion.check_datasets(self.catalog)
+        return self
+
     @property
     def bucket_prefix(self) -> str:
         if self.storage.bucket_prefix is not None:
             return self.storage.bucket_prefix
         return f"{self.project}-{self.environment}"
+
+    def bucket_name(self, zone: str, account: str, region: str) -> str:
+        """The bucket of `zone` ('raw', 'curated', 'access-logs', ...): '<bucket prefix>-<zone>-<account>-<region>',
+        unique worldwide and readable in the console. The storage stack creates the buckets by this
+        rule; the other stacks and the tools find them by it (account and region may be CDK tokens)."""
+        return f"{self.bucket_prefix}-{zone}-{account}-{region}"
 
     @property
     def name_prefix(self) -> str:

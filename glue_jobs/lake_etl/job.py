@@ -40,6 +40,7 @@ RUN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 # fields are not selected (column pruning would hide it). Plus one for speed.
 SPARK_SETTINGS = {
     "spark.sql.ansi.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",  # timestamps without an offset mean UTC, here as on Glue
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",
     "spark.sql.csv.parser.columnPruning.enabled": "false",
     # The cache lives for one run and is read two or three times: compressing it costs more than it saves.

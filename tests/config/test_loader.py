@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from config import ConfigError, environment_names, load_config
-from config.schema import SCHEMA_FILE, render
+from config.schema import REFERENCE_FILE, SCHEMA_FILE, render, render_reference
 from tests.synth import run_app
 
 BASE = {"project": "mlake", "environment": "test"}
@@ -142,8 +142,9 @@ def test_unknown_environment_lists_the_known_ones():
         load_config("staging")
 
 
-def test_schema_json_is_up_to_date():
+def test_schema_json_and_the_config_reference_are_up_to_date():
     assert SCHEMA_FILE.read_text() == render(), "config/schema.json is stale: run `make schema`"
+    assert REFERENCE_FILE.read_text() == render_reference(), "docs/config.md is stale: run `make schema`"
 
 
 def test_synth_with_a_bad_config_exits_non_zero_with_the_message_and_no_traceback(tmp_path):

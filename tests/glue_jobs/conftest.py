@@ -1,6 +1,6 @@
-"""The curate job on local Spark against moto: one SparkSession for the whole session, tiny inputs.
+"""Glue jobs on local Spark (against moto for the curate job): one SparkSession for the session, tiny inputs.
 
-`run_job` runs the job as Glue would (same code, LocalLakeIO instead of S3) and checks the invariant
+`Lake.run` runs the curate job as Glue would (same code, LocalLakeIO instead of S3) and checks the invariant
 rows in = rows curated + rows quarantined on every run, against the files actually written.
 """
 
@@ -35,6 +35,7 @@ def spark():
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
+        .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J.as_uri()}")
         .getOrCreate()
     )

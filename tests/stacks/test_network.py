@@ -117,3 +117,15 @@ def test_interface_endpoints_are_private_and_reachable_only_over_https_from_the_
 
 def test_the_default_security_group_is_stripped_of_its_rules(dev):
     assert len(dev.resources("network", "Custom::VpcRestrictDefaultSG")) == 1
+
+
+def test_only_this_accounts_flow_logs_may_assume_the_flow_log_role(dev):
+    (role,) = [
+        r
+        for r in dev.resources("network", "AWS::IAM::Role").values()
+        if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"].get("Service")
+        == "vpc-flow-logs.amazonaws.com"
+    ]
+    condition = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    assert condition["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert "vpc-flow-log/*" in str(condition["ArnLike"]["aws:SourceArn"])

@@ -1,0 +1,134 @@
+"""An Athena workgroup whose settings users cannot override, and the policy of the people who query it."""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_athena as athena
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from .compliance import acknowledge, wildcard_finding
+from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, prefix_read_statements
+
+ENGINE_VERSION = "Athena engine version 3"
+MIB = 1024 * 1024
+
+# What a user needs to run queries in the workgroup, read their results and use its saved queries.
+QUERY_ACTIONS = [
+    "athena:BatchGetNamedQuery",
+    "athena:BatchGetQueryExecution",
+    "athena:GetNamedQuery",
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:GetQueryRuntimeStatistics",
+    "athena:GetWorkGroup",
+    "athena:ListNamedQueries",
+    "athena:ListQueryExecutions",
+    "athena:StartQueryExecution",
+    "athena:StopQueryExecution",
+]
+
+
+class AthenaWorkgroup(Construct):
+    """A workgroup on Athena engine version 3 with its configuration enforced (a client cannot
+    override it): results under `s3://<results_bucket>/<name>/`, encrypted SSE-KMS with `key`;
+    a query scanning more than `bytes_scanned_cutoff_mb` MiB is cancelled; CloudWatch metrics on;
+    deleting the workgroup deletes its saved queries and history instead of failing on them.
+
+    `query_policy` is a customer-managed policy `<name>-query` for the workgroup's users; attach
+    it to a role, group or permission set. It allows exactly: running and reading queries in this
+    workgroup, reading the Glue catalog entries of `database` and its `tables`, reading the curated
+    objects under `data_prefixes` of `data_bucket`, writing and reading the workgroup's results
+    prefix, and using `key` to decrypt data and encrypt results. Pass buckets imported by name
+    (`s3.Bucket.from_bucket_name`), so the policy's object wildcards can be acknowledged exactly.
+
+    Attributes: `workgroup` (CfnWorkGroup), `name`, `arn`, `results_prefix`, `query_policy`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        results_bucket: s3.IBucket,
+        key: kms.IKey,
+        bytes_scanned_cutoff_mb: int,
+        database: str,
+        tables: list[str],
+        data_bucket: s3.IBucket,
+        data_prefixes: list[str],
+    ) -> None:
+        super().__init__(scope, id)
+        self.name = name
+        self.results_prefix = f"{name}/"
+        self.workgroup = athena.CfnWorkGroup(
+            self,
+            "WorkGroup",
+            name=name,
+            description=f"Queries over the curated lake ({database}); settings enforced",
+            state="ENABLED",
+            recursive_delete_option=True,
+            work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
+                enforce_work_group_configuration=True,
+                engine_version=athena.CfnWorkGroup.EngineVersionProperty(selected_engine_version=ENGINE_VERSION),
+                bytes_scanned_cutoff_per_query=bytes_scanned_cutoff_mb * MIB,
+                publish_cloud_watch_metrics_enabled=True,
+                requester_pays_enabled=False,
+                result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
+                    output_location=f"s3://{results_bucket.bucket_name}/{self.results_prefix}",
+                    encryption_configuration=athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                        encryption_option="SSE_KMS", kms_key=key.key_arn
+                    ),
+                ),
+            ),
+        )
+        stack = Stack.of(self)
+        self.arn = stack.format_arn(service="athena", resource="workgroup", resource_name=name)
+
+        self.query_policy = iam.ManagedPolicy(
+            self,
+            "QueryPolicy",
+            managed_policy_name=f"{name}-query",
+            description=f"Query the curated lake through the Athena workgroup {name}, and nothing more",
+            statements=[
+                iam.PolicyStatement(sid="RunQueriesInTheWorkgroup", actions=QUERY_ACTIONS, resources=[self.arn]),
+                iam.PolicyStatement(
+                    sid="ReadTheCuratedCatalog",
+                    actions=CATALOG_READ_ACTIONS,
+                    resources=glue_catalog_arns(self, database, tables),
+                ),
+                *prefix_read_statements(data_bucket, data_prefixes),
+                iam.PolicyStatement(
+                    sid="WriteAndReadQueryResults",
+                    actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                    resources=[results_bucket.arn_for_objects(f"{self.results_prefix}*")],
+                ),
+                iam.PolicyStatement(
+                    sid="ListQueryResults",
+                    actions=["s3:ListBucket"],
+                    resources=[results_bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [self.results_prefix, f"{self.results_prefix}*"]}},
+                ),
+                iam.PolicyStatement(
+                    sid="LocateTheResultsBucket",
+                    actions=["s3:GetBucketLocation"],
+                    resources=[results_bucket.bucket_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="DecryptDataEncryptResults",
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                    resources=[key.key_arn],
+                ),
+            ],
+        )
+        acknowledge(
+            self.query_policy,
+            "Each object wildcard is one curated table's prefix (<curated bucket>/<dataset>/*) or this "
+            "workgroup's results prefix (<results bucket>/<workgroup>/*); the keys below them are chosen at "
+            "run time, by the ETL jobs (partitions, part files) and by Athena (one per query execution id)",
+            *(wildcard_finding(self, data_bucket.arn_for_objects(f"{prefix}*")) for prefix in data_prefixes),
+            wildcard_finding(self, results_bucket.arn_for_objects(f"{self.results_prefix}*")),
+        )

@@ -1,0 +1,183 @@
+"""The PySpark Glue job that turns a dataset's raw files into its curated table."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from config.models.catalog import DatasetSpec, EtlJobSettings
+
+from . import scoped_access
+from .compliance import acknowledge
+from .encrypted_log_group import EncryptedLogGroup
+from .etl_job_code import EtlJobCode
+from .glue_security_configuration import GlueSecurityConfiguration
+from .lake_role import LakeRole
+
+GLUE_VERSION = glue.GlueVersion.V5_1  # Spark 3.5, Python 3.11: what the job is tested on locally
+METRICS_NAMESPACE = "MLDataLake/ETL"
+QUARANTINE_FOLDER = "_quarantine"
+REPORTS_FOLDER = "reports"
+
+
+class CurationJob(Construct):
+    """A `PySparkEtlJob` named `name` on Glue 5.1 running `code.script` with `code.library` on
+    `--extra-py-files`, sized by `settings` (worker type and count, timeout, retries).
+
+    Job arguments (the contract shared with the job code and the EMR step): `--dataset_spec` (the
+    declaration as JSON), `--raw_path`, `--curated_path`, `--quarantine_path`, `--report_path`,
+    `--curated_database`, `--environment`, `--metrics_namespace`, and `--ml_thresholds` (JSON) when
+    `ml_thresholds` is given. `--run_id` and `--ingest_date`
+    are left to each run (defaults: Glue's run id, today in UTC).
+
+    Decisions:
+    - Job bookmarks off: the job reads its raw prefix with plain Spark (bookmarks follow only
+      Glue DynamicFrame sources), and a re-run must replace its partition, not skip input.
+    - One run at a time: two runs of one dataset would write the same partition.
+    - Continuous logging to the job's own encrypted log group; Glue's output and error log groups
+      (named after the role and security configuration) are created ahead too, with the same
+      retention, so no log group of the job lives forever.
+    - IAM (`role`, a LakeRole): read the raw prefix; read, write and delete under the curated,
+      quarantine and report prefixes of this dataset only; encrypt and decrypt with the key; read
+      and write only this dataset's curated table (and read the database); put metrics only in
+      the `MLDataLake/ETL` namespace; write only its log groups; get only the two code objects.
+
+    Attributes: `job` (PySparkEtlJob), `job_name`, `role`, `log_group` (continuous logs),
+    `output_log_group`, `error_log_group`, `arguments` (the contract arguments), `curated_path`,
+    `quarantine_path`, `report_path`, `table_name`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        dataset: DatasetSpec,
+        settings: EtlJobSettings,
+        code: EtlJobCode,
+        raw_bucket: s3.IBucket,
+        curated_bucket: s3.IBucket,
+        artifacts_bucket: s3.IBucket,
+        curated_database: glue.Database,
+        security_configuration: GlueSecurityConfiguration,
+        key: kms.IKey,
+        environment: str,
+        log_retention_days: int,
+        removal_policy: RemovalPolicy,
+        ml_thresholds: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.job_name = name
+        self.table_name = dataset.name
+        curated_prefix = f"{dataset.name}/"
+        quarantine_prefix = f"{QUARANTINE_FOLDER}/{dataset.name}/"
+        report_prefix = f"{REPORTS_FOLDER}/{dataset.name}/"
+        self.curated_path = curated_bucket.s3_url_for_object(curated_prefix)
+        self.quarantine_path = curated_bucket.s3_url_for_object(quarantine_prefix)
+        self.report_path = artifacts_bucket.s3_url_for_object(report_prefix)
+        self.arguments = {
+            "--dataset_spec": dataset.model_dump_json(),
+            "--raw_path": raw_bucket.s3_url_for_object(dataset.raw_location),
+            "--curated_path": self.curated_path,
+            "--quarantine_path": self.quarantine_path,
+            "--report_path": self.report_path,
+            "--curated_database": curated_database.database_name,
+            "--environment": environment,
+            "--metrics_namespace": METRICS_NAMESPACE,
+        }
+        if ml_thresholds is not None:
+            self.arguments["--ml_thresholds"] = ml_thresholds
+
+        self.role = LakeRole(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+            description=f"ETL job {name}: raw {dataset.raw_location} to the curated table {dataset.name}",
+        )
+
+        def log_group(id: str, log_group_name: str | None) -> EncryptedLogGroup:
+            return EncryptedLogGroup(
+                self,
+                id,
+                key=key,
+                retention_days=log_retention_days,
+                removal_policy=removal_policy,
+                log_group_name=log_group_name,
+            )
+
+        self.log_group = log_group("Logs", f"/aws-glue/jobs/{name}").log_group
+        self.output_log_group = log_group(
+            "OutputLogs", security_configuration.job_log_group_name(self.role.role_name, "output")
+        ).log_group
+        self.error_log_group = log_group(
+            "ErrorLogs", security_configuration.job_log_group_name(self.role.role_name, "error")
+        ).log_group
+
+        data_access = [
+            *scoped_access.read_prefix(raw_bucket, dataset.raw_location),
+            *scoped_access.write_prefixes(curated_bucket, [curated_prefix, quarantine_prefix]),
+            *scoped_access.write_prefixes(artifacts_bucket, [report_prefix]),
+        ]
+        for statement in data_access:
+            self.role.add_to_policy(statement)
+        acknowledge(
+            self.role.policy,
+            f"Objects under this dataset's own prefixes only (raw {dataset.raw_location}, curated {curated_prefix}, "
+            f"{quarantine_prefix}, artifacts {report_prefix}): an S3 object ARN selects the objects of a prefix "
+            "only with a trailing wildcard",
+            *scoped_access.object_prefix_findings(self, data_access),
+        )
+        self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=code.object_arns))
+        self.role.add_to_policy(scoped_access.use_key(key, encrypt=True))
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[*scoped_access.CATALOG_READ, *scoped_access.CATALOG_WRITE],
+                resources=scoped_access.catalog_table_arns(self, curated_database.database_name, self.table_name),
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+            )
+        )
+        acknowledge(
+            self.role.policy,
+            "cloudwatch:PutMetricData has no resource-level permissions (its resource is always '*'); the "
+            f"statement allows it only for the {METRICS_NAMESPACE} namespace (condition cloudwatch:namespace)",
+            "AwsSolutions-IAM5[Resource::*]",
+        )
+        self.role.add_to_policy(
+            scoped_access.write_log_groups(
+                [g.log_group_arn for g in (self.log_group, self.output_log_group, self.error_log_group)]
+            )
+        )
+
+        self.job = glue.PySparkEtlJob(
+            self,
+            "Job",
+            job_name=name,
+            description=f"Curates {dataset.name}: raw files to {curated_database.database_name}.{dataset.name}",
+            role=self.role,
+            script=code.script,
+            extra_python_files=[code.library],
+            glue_version=GLUE_VERSION,
+            worker_configuration=glue.WorkerConfiguration(
+                worker_type=getattr(glue.WorkerType, settings.worker_type.replace(".", "_")),
+                number_of_workers=settings.number_of_workers,
+            ),
+            timeout=Duration.minutes(settings.timeout_minutes),
+            max_retries=settings.max_retries,
+            max_concurrent_runs=1,
+            security_configuration=security_configuration.security_configuration,
+            continuous_logging=glue.ContinuousLoggingProps(enabled=True, log_group=self.log_group),
+            default_arguments={**self.arguments, "--job-bookmark-option": "job-bookmark-disable"},
+        )
+        # A run must not start before its role's permissions exist.
+        self.job.node.add_dependency(self.role.policy)

@@ -1,0 +1,107 @@
+"""Labeling layer: a Ground Truth private workforce and work team, the role labeling jobs run as,
+and the worker UI templates. `python -m tools.labeling` starts jobs with what this stack outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Fn, Stack
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as assets
+from constructs import Construct
+
+from config import PlatformConfig
+from lake_constructs.ground_truth_functions import TASK_TYPES
+from lake_constructs.labeling_role import LabelingRole
+from lake_constructs.labeling_workteam import LabelingWorkteam
+from lake_constructs.worker_user_pool import WorkerUserPool
+
+from .storage import StorageStack
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "lake_constructs" / "worker_templates"
+# Callback registered until the workforce's portal URL is known (labeling.worker_portal_url);
+# SageMaker replaces it with the portal's own when it creates the workforce.
+PLACEHOLDER_PORTAL = "https://localhost"
+
+
+def output_name(task: str) -> str:
+    """Stack output that holds the S3 URI of a task type's worker template."""
+    return f"{task.capitalize()}TemplateUri"
+
+
+class LabelingStack(Stack):
+    """Attributes: `pool` (WorkerUserPool), `workteam` (LabelingWorkteam), `role` (LabelingRole),
+    `templates` (an s3 Asset per task type)."""
+
+    def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, storage: StorageStack, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        labeling = config.labeling
+        prefix = config.name_prefix
+        portal = PLACEHOLDER_PORTAL if labeling.worker_portal_url is None else labeling.worker_portal_url
+
+        self.pool = WorkerUserPool(
+            self,
+            "Workers",
+            name=f"{prefix}-labeling",
+            domain_prefix=f"{prefix}-labeling" if labeling.domain_prefix is None else labeling.domain_prefix,
+            group_name=labeling.user_group,
+            workers=labeling.workers,
+            password_minimum_length=labeling.password_minimum_length,
+            temporary_password_days=labeling.temporary_password_days,
+            threat_protection=labeling.threat_protection,
+            callback_url=f"{portal}/oauth2/idpresponse",
+            logout_url=f"{portal}/logout",
+            ephemeral=config.ephemeral,
+        )
+        self.workteam = LabelingWorkteam(
+            self,
+            "Workteam",
+            pool=self.pool,
+            workteam_name=f"{prefix}-labelers",
+            workforce_name=f"{prefix}-workforce",
+            create_workforce=labeling.create_workforce,
+            source_ip_cidrs=labeling.source_ip_cidrs,
+            subscribers=labeling.workers,
+            removal_policy=storage.removal_policy,
+        )
+        # Workers' browsers load images straight from the raw bucket (through URLs that Ground Truth
+        # presigns), so the bucket must answer CORS requests from the labeling portal; Ground Truth
+        # requires this for image jobs created through the API. It grants no access by itself: every
+        # request still needs a signature. Set here, because only this layer needs it; it references
+        # nothing of this stack, so the storage stack does not come to depend on it.
+        storage.raw_bucket.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.GET],
+            allowed_origins=[f"https://*.labeling.{self.region}.sagemaker.aws"],
+            exposed_headers=["Access-Control-Allow-Origin"],
+            max_age=3000,
+        )
+        # Assets, not a BucketDeployment: no copy function to run, and each template is an immutable,
+        # content-addressed object that the labeling role may read by its exact key.
+        self.templates = {
+            task: assets.Asset(self, f"{task.capitalize()}Template", path=str(TEMPLATES_DIR / spec.template))
+            for task, spec in TASK_TYPES.items()
+        }
+        self.role = LabelingRole(
+            self,
+            "Execution",
+            role_name=f"{prefix}-labeling",
+            raw_bucket_name=storage.bucket_name(config, "raw"),
+            input_prefixes=labeling.input_prefixes,
+            labels_prefix=labeling.labels_prefix,
+            key=storage.key,
+            templates=list(self.templates.values()),
+        )
+
+        CfnOutput(self, "WorkteamArn", value=self.workteam.workteam.attr_workteam_arn)
+        CfnOutput(self, "LabelingRoleArn", value=self.role.role.role_arn)
+        CfnOutput(self, "UserPoolId", value=self.pool.user_pool.user_pool_id)
+        CfnOutput(self, "NotificationTopicArn", value=self.workteam.topic.topic_arn)
+        for task, template in self.templates.items():
+            CfnOutput(self, output_name(task), value=template.s3_object_url)
+        if self.workteam.workforce is not None:
+            CfnOutput(
+                self,
+                "WorkerPortalUrl",
+                description="Set labeling.worker_portal_url to this, so stack updates keep the sign-in callback",
+                value=Fn.join("", ["https://", self.workteam.workforce.attr_sub_domain]),
+            )

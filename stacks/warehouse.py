@@ -1,0 +1,120 @@
+"""Warehouse layer: a Redshift cluster with Spectrum over the curated catalog and UNLOAD back to the raw zone."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from config import PlatformConfig
+from lake_constructs.redshift_cluster import RedshiftCluster
+from lake_constructs.redshift_schedule import PauseResumeSchedule
+from lake_constructs.redshift_sql import RedshiftSql
+from lake_constructs.spectrum_role import SpectrumRole
+
+from .network import NetworkStack
+from .storage import StorageStack
+
+# Where the cluster may write query results back into the lake, as the course's migration table suggests.
+UNLOAD_PREFIX = "redshift_unload/"
+
+
+class WarehouseStack(Stack):
+    """Attributes: `cluster` (the RedshiftCluster), `spectrum_role`, `external_schema` (the
+    RedshiftSql that creates it), `schedule` (None unless pause/resume is configured),
+    `external_schema_sql`, `unload_example_sql`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: PlatformConfig,
+        storage: StorageStack,
+        network: NetworkStack,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        warehouse = config.warehouse
+        lake = network.network
+        database = config.database_name("curated")
+        tables = [dataset.name for dataset in config.catalog.datasets]
+
+        raw_bucket = s3.Bucket.from_bucket_name(self, "RawBucket", storage.bucket_name(config, "raw"))
+        self.spectrum_role = SpectrumRole(
+            self,
+            "Spectrum",
+            database=database,
+            tables=tables,
+            # Imported by name (the naming contract): the policy's object wildcards are then plain ARNs.
+            data_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", storage.bucket_name(config, "curated")),
+            data_prefixes=[f"{table}/" for table in tables],
+            unload_bucket=raw_bucket,
+            unload_prefix=UNLOAD_PREFIX,
+            key=storage.key,
+        )
+        self.cluster = RedshiftCluster(
+            self,
+            "Warehouse",
+            identifier=f"{config.name_prefix}-warehouse",
+            config=warehouse,
+            vpc=lake.vpc,
+            data_subnets=lake.data_subnets,
+            client_cidrs=[
+                subnet.ipv4_cidr_block
+                for subnet in lake.vpc.select_subnets(subnet_group_name=lake.workload_subnets.subnet_group_name).subnets
+            ],
+            key=storage.key,
+            roles=[self.spectrum_role.role],
+            ephemeral=config.ephemeral,
+        )
+
+        role_arn = self.spectrum_role.role.role_arn
+        self.external_schema_sql = (
+            f"CREATE EXTERNAL SCHEMA IF NOT EXISTS {warehouse.external_schema} "
+            f"FROM DATA CATALOG DATABASE '{database}' IAM_ROLE '{role_arn}'"
+        )
+        self.external_schema = RedshiftSql(
+            self,
+            "ExternalSchema",
+            cluster=self.cluster.cluster,
+            database=warehouse.database_name,
+            db_user=warehouse.admin_username,
+            statements=[self.external_schema_sql],
+            vpc=lake.vpc,
+            subnets=lake.workload_subnets,
+            key=storage.key,
+            log_retention_days=warehouse.audit_log_retention_days,
+            removal_policy=storage.removal_policy,
+        )
+        self.schedule = None
+        if warehouse.pause_resume.enabled:
+            self.schedule = PauseResumeSchedule(
+                self,
+                "PauseResume",
+                cluster=self.cluster.cluster,
+                pause=warehouse.pause_resume.pause,
+                resume=warehouse.pause_resume.resume,
+            )
+
+        example_table = tables[0] if tables else "<table>"
+        unload_location = f"s3://{raw_bucket.bucket_name}/{UNLOAD_PREFIX}"
+        self.unload_example_sql = (
+            f"UNLOAD ('SELECT * FROM {warehouse.external_schema}.{example_table}') "
+            f"TO '{unload_location}{example_table}/' IAM_ROLE '{role_arn}' "
+            f"FORMAT AS PARQUET KMS_KEY_ID '{storage.key.key_id}' ENCRYPTED"
+        )
+        outputs = {
+            "ClusterIdentifier": (self.cluster.cluster.ref, "Redshift cluster identifier"),
+            "ClusterEndpoint": (
+                f"{self.cluster.cluster.attr_endpoint_address}:{self.cluster.cluster.attr_endpoint_port}",
+                "Host:port, reachable from the workload subnets; SSL required",
+            ),
+            "AdminSecretArn": (self.cluster.admin_secret_arn, "Secret of the admin user, kept and rotated by Redshift"),
+            "SpectrumRoleArn": (role_arn, "Role attached to the cluster for Spectrum and UNLOAD"),
+            "ExternalSchemaName": (warehouse.external_schema, f"Spectrum schema over the Glue database {database}"),
+            "UnloadLocation": (unload_location, "Where UNLOAD may write (Parquet or CSV)"),
+            "UnloadExample": (self.unload_example_sql, "An UNLOAD statement ready for the query editor or Data API"),
+        }
+        for output_id, (value, description) in outputs.items():
+            CfnOutput(self, output_id, value=value, description=description)

@@ -1,0 +1,201 @@
+"""The deploy-time SQL handler against a stubbed Redshift Data API: what CloudFormation hears back, and when."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from lake_constructs.redshift_sql_handler import handler as module
+
+SQL = "CREATE EXTERNAL SCHEMA IF NOT EXISTS curated FROM DATA CATALOG DATABASE 'db' IAM_ROLE 'arn:role'"
+PROPERTIES = {
+    "ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:handler",
+    "ClusterIdentifier": "mlake-dev-warehouse",
+    "Database": "lake",
+    "DbUser": "lakeadmin",
+    "Statements": [SQL],
+}
+
+
+class Context:
+    def __init__(self, remaining_ms: int = 300_000) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def event(request: str, properties: dict | None = None, old: dict | None = None, physical_id: str | None = None):
+    found = {
+        "RequestType": request,
+        "ResponseURL": "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x?sig",
+        "StackId": "arn:aws:cloudformation:eu-west-1:111122223333:stack/mlake-dev-warehouse/1",
+        "RequestId": "request-1",
+        "LogicalResourceId": "ExternalSchemaF2661658",
+        "ResourceType": "Custom::RedshiftSql",
+        "ResourceProperties": PROPERTIES if properties is None else properties,
+    }
+    if old is not None:
+        found["OldResourceProperties"] = old
+    if physical_id is not None:
+        found["PhysicalResourceId"] = physical_id
+    return found
+
+
+@pytest.fixture
+def client():
+    client = boto3.client("redshift-data", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stubber:
+        client.stubber = stubber
+        yield client
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """What the handler PUTs to CloudFormation's response URL."""
+    sent = []
+
+    class Response:
+        status = 200
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def urlopen(request, timeout):
+        assert request.get_method() == "PUT" and request.full_url.startswith("https://cloudformation-")
+        sent.append(json.loads(request.data))
+        return Response()
+
+    monkeypatch.setattr(module.urllib.request, "urlopen", urlopen)
+    return sent
+
+
+def expect_statement(client, statuses: list[str], error: str | None = None, statement_id: str = "st-1") -> None:
+    client.stubber.add_response(
+        "execute_statement",
+        {"Id": statement_id},
+        {
+            "ClusterIdentifier": "mlake-dev-warehouse",
+            "Database": "lake",
+            "DbUser": "lakeadmin",
+            "Sql": SQL,
+            "StatementName": "cloudformation-ExternalSchemaF2661658",
+        },
+    )
+    for status in statuses:
+        response = {"Id": statement_id, "Status": status}
+        if error is not None and status in ("FAILED", "ABORTED"):
+            response["Error"] = error
+        client.stubber.add_response("describe_statement", response, {"Id": statement_id})
+
+
+def run(client, answers, monkeypatch, the_event, context=None):
+    monkeypatch.setattr(module.boto3, "client", lambda service: client)
+    monkeypatch.setattr(module.time, "sleep", lambda seconds: None)
+    module.handler(the_event, context or Context())
+    (answer,) = answers
+    return answer
+
+
+def test_create_runs_the_statement_until_it_finishes_and_reports_success(client, answers, monkeypatch):
+    expect_statement(client, ["SUBMITTED", "STARTED", "FINISHED"])
+    answer = run(client, answers, monkeypatch, event("Create"))
+    assert answer["Status"] == "SUCCESS"
+    assert answer["PhysicalResourceId"] == "mlake-dev-warehouse/lake/ExternalSchemaF2661658"
+    assert (answer["StackId"], answer["RequestId"], answer["LogicalResourceId"]) == (
+        event("Create")["StackId"],
+        "request-1",
+        "ExternalSchemaF2661658",
+    )
+
+
+def test_statements_run_in_order(client, answers, monkeypatch):
+    second = "GRANT USAGE ON SCHEMA curated TO GROUP analysts"
+    expect_statement(client, ["FINISHED"])
+    client.stubber.add_response("execute_statement", {"Id": "st-2"}, {**_call(second)})
+    client.stubber.add_response("describe_statement", {"Id": "st-2", "Status": "FINISHED"}, {"Id": "st-2"})
+    answer = run(client, answers, monkeypatch, event("Create", {**PROPERTIES, "Statements": [SQL, second]}))
+    assert answer["Status"] == "SUCCESS"
+
+
+def _call(sql: str) -> dict:
+    return {
+        "ClusterIdentifier": "mlake-dev-warehouse",
+        "Database": "lake",
+        "DbUser": "lakeadmin",
+        "Sql": sql,
+        "StatementName": ANY,
+    }
+
+
+def test_a_failing_statement_fails_the_deployment_with_redshifts_message(client, answers, monkeypatch):
+    expect_statement(client, ["STARTED", "FAILED"], error="ERROR: permission denied for database lake")
+    answer = run(client, answers, monkeypatch, event("Create"))
+    assert answer["Status"] == "FAILED"
+    assert "statement FAILED: ERROR: permission denied for database lake" in answer["Reason"]
+    assert "CREATE EXTERNAL SCHEMA" in answer["Reason"]
+
+
+def test_an_aborted_statement_fails_too(client, answers, monkeypatch):
+    expect_statement(client, ["ABORTED"])
+    answer = run(client, answers, monkeypatch, event("Create"))
+    assert answer["Status"] == "FAILED" and "statement ABORTED: Redshift gave no error message" in answer["Reason"]
+
+
+def test_an_api_error_fails_the_deployment_with_its_message(client, answers, monkeypatch):
+    client.stubber.add_client_error(
+        "execute_statement", "ValidationException", "Cluster mlake-dev-warehouse is paused", expected_params=_call(SQL)
+    )
+    answer = run(client, answers, monkeypatch, event("Create"))
+    assert answer["Status"] == "FAILED" and "Cluster mlake-dev-warehouse is paused" in answer["Reason"]
+    # A failed create still names a physical id, so CloudFormation's rollback delete reaches the handler.
+    assert answer["PhysicalResourceId"] == "mlake-dev-warehouse/lake/ExternalSchemaF2661658"
+
+
+def test_a_statement_still_running_when_time_runs_out_is_cancelled_and_fails(client, answers, monkeypatch):
+    expect_statement(client, ["STARTED"])
+    client.stubber.add_response("cancel_statement", {"Status": True}, {"Id": "st-1"})
+    answer = run(client, answers, monkeypatch, event("Create"), Context(remaining_ms=module.SAFETY_MARGIN_MS - 1))
+    assert answer["Status"] == "FAILED" and "still STARTED" in answer["Reason"] and "cancelled" in answer["Reason"]
+
+
+def test_update_with_changed_statements_runs_them_again(client, answers, monkeypatch):
+    old = {**PROPERTIES, "Statements": [SQL.replace("curated", "lake")]}
+    expect_statement(client, ["FINISHED"])
+    answer = run(client, answers, monkeypatch, event("Update", old=old, physical_id="kept-id"))
+    assert (
+        answer["Status"] == "SUCCESS"
+        and answer["PhysicalResourceId"] == "mlake-dev-warehouse/lake/ExternalSchemaF2661658"
+    )
+
+
+def test_update_without_changes_runs_nothing(client, answers, monkeypatch):
+    # Only the service token changed (the function was replaced): no statement runs, so an update
+    # while the schedule has the cluster paused does not fail.
+    old = {**PROPERTIES, "ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:older"}
+    answer = run(client, answers, monkeypatch, event("Update", old=old, physical_id="kept-id"))
+    assert answer == {**answer, "Status": "SUCCESS", "PhysicalResourceId": "kept-id"}
+
+
+def test_delete_runs_nothing_and_succeeds(client, answers, monkeypatch):
+    answer = run(client, answers, monkeypatch, event("Delete", physical_id="kept-id"))
+    assert answer["Status"] == "SUCCESS" and answer["PhysicalResourceId"] == "kept-id"
+
+
+def test_missing_properties_fail_clearly(client, answers, monkeypatch):
+    properties = {key: value for key, value in PROPERTIES.items() if key != "DbUser"}
+    answer = run(client, answers, monkeypatch, event("Create", properties))
+    assert answer["Status"] == "FAILED" and answer["Reason"] == "missing resource properties: DbUser"
+
+
+def test_a_long_error_is_cut_to_fit_the_response(client, answers, monkeypatch):
+    expect_statement(client, ["FAILED"], error="x" * 10_000)
+    answer = run(client, answers, monkeypatch, event("Create"))
+    assert answer["Status"] == "FAILED" and len(answer["Reason"]) == module.REASON_LIMIT

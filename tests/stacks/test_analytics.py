@@ -1,0 +1,157 @@
+"""What a user and a security reviewer rely on in the analytics layer, asserted exactly."""
+
+import pytest
+
+from lake_constructs.athena_workgroup import QUERY_ACTIONS
+from lake_constructs.lake_access import CATALOG_READ_ACTIONS
+
+JOINED_ACCOUNT = [{"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]
+
+
+@pytest.fixture(params=["dev", "prod", "minimal"])
+def synth(request, synths):
+    return synths[request.param]
+
+
+def workgroup(synth) -> dict:
+    (found,) = synth.resources("analytics", "AWS::Athena::WorkGroup").values()
+    return found["Properties"]
+
+
+def policy(synth) -> dict:
+    (found,) = synth.resources("analytics", "AWS::IAM::ManagedPolicy").values()
+    return found["Properties"]
+
+
+def statement(synth, sid: str) -> dict:
+    return next(s for s in policy(synth)["PolicyDocument"]["Statement"] if s.get("Sid") == sid)
+
+
+def storage_output(value) -> str:
+    """The storage stack's output a cross-stack reference reads."""
+    return value["Fn::GetStackOutput"]["OutputName"]
+
+
+def test_analytics_is_on_in_every_shipped_environment(synths):
+    assert all("analytics" in synth.stacks for synth in synths.values())
+
+
+def test_the_workgroup_enforces_engine_3_encrypted_results_a_cutoff_and_metrics(synth, configs):
+    properties = workgroup(synth)
+    assert properties["Name"] == f"mlake-{synth.env}-analytics"
+    assert properties["RecursiveDeleteOption"] is True
+    settings = properties["WorkGroupConfiguration"]
+    assert settings["EnforceWorkGroupConfiguration"] is True
+    assert settings["EngineVersion"] == {"SelectedEngineVersion": "Athena engine version 3"}
+    assert settings["PublishCloudWatchMetricsEnabled"] is True
+    assert settings["BytesScannedCutoffPerQuery"] == configs[synth.env].analytics.bytes_scanned_cutoff_mb * 1024**2
+    results = settings["ResultConfiguration"]
+    assert results["OutputLocation"] == {
+        "Fn::Join": ["", [f"s3://mlake-{synth.env}-athena-results-", *JOINED_ACCOUNT, f"/mlake-{synth.env}-analytics/"]]
+    }
+    assert results["EncryptionConfiguration"]["EncryptionOption"] == "SSE_KMS"
+    assert storage_output(results["EncryptionConfiguration"]["KmsKey"]).startswith("PublishOutputFnGetAttLakeKey")
+
+
+def test_dev_cutoff_is_one_gib(dev):
+    assert workgroup(dev)["WorkGroupConfiguration"]["BytesScannedCutoffPerQuery"] == 1024**3
+
+
+def test_every_dataset_gets_a_preview_on_the_curated_database(dev, configs):
+    queries = {q["Properties"]["Name"]: q for q in dev.resources("analytics", "AWS::Athena::NamedQuery").values()}
+    for dataset in configs["dev"].catalog.datasets:
+        properties = queries[f"{dataset.name}: preview"]["Properties"]
+        assert properties["Database"] == "mlake_dev_curated"
+        assert properties["QueryString"] == f'SELECT *\nFROM "mlake_dev_curated"."{dataset.name}"\nLIMIT 10;'
+
+
+def test_labelled_datasets_get_their_class_balance_and_continuous_labels_their_distribution(dev):
+    names = {q["Properties"]["Name"] for q in dev.resources("analytics", "AWS::Athena::NamedQuery").values()}
+    for name in ("characters", "spam_emails", "dog_breeds", "adult_census"):
+        assert f"{name}: class balance" in names
+    assert "houses: label distribution" in names and "houses: class balance" not in names
+    assert not any(name.startswith("access_logs:") and "preview" not in name for name in names)
+
+
+def test_the_course_census_query_is_there_for_the_census_dataset_only(dev):
+    census = [
+        q["Properties"]
+        for q in dev.resources("analytics", "AWS::Athena::NamedQuery").values()
+        if "sex = 'Male'" in q["Properties"]["QueryString"]
+    ]
+    assert [q["QueryString"] for q in census] == [
+        'SELECT *\nFROM "mlake_dev_curated"."adult_census"\nWHERE sex = \'Male\' AND age > 39\nLIMIT 10;'
+    ]
+
+
+def test_every_named_query_is_in_the_workgroup_and_depends_on_it(synth):
+    (workgroup_id,) = synth.resources("analytics", "AWS::Athena::WorkGroup")
+    queries = synth.resources("analytics", "AWS::Athena::NamedQuery").values()
+    for query in queries:
+        assert query["Properties"]["WorkGroup"] == {"Ref": workgroup_id}
+        assert query["DependsOn"] == [workgroup_id]
+        assert query["Properties"]["Database"] == f"mlake_{synth.env}_curated"
+
+
+def test_an_environment_without_datasets_has_no_named_queries(minimal, configs):
+    assert not configs["minimal"].catalog.datasets
+    assert not minimal.resources("analytics", "AWS::Athena::NamedQuery")
+
+
+def test_prod_gets_the_queries_of_its_own_datasets(prod, configs):
+    names = {q["Properties"]["Name"] for q in prod.resources("analytics", "AWS::Athena::NamedQuery").values()}
+    for dataset in configs["prod"].catalog.datasets:
+        assert any(dataset.name in name for name in names), (dataset.name, names)
+
+
+def test_the_user_policy_runs_queries_in_this_workgroup_only(synth):
+    assert policy(synth)["ManagedPolicyName"] == f"mlake-{synth.env}-analytics-query"
+    run = statement(synth, "RunQueriesInTheWorkgroup")
+    assert run["Action"] == QUERY_ACTIONS
+    assert run["Resource"]["Fn::Join"][1][-1] == f":workgroup/mlake-{synth.env}-analytics"
+
+
+def test_the_user_policy_reads_the_curated_catalog_entries_only(dev, configs):
+    read = statement(dev, "ReadTheCuratedCatalog")
+    assert read["Action"] == CATALOG_READ_ACTIONS
+    suffixes = [resource["Fn::Join"][1][-1] for resource in read["Resource"]]
+    tables = sorted(f":table/mlake_dev_curated/{d.name}" for d in configs["dev"].catalog.datasets)
+    assert sorted(suffixes) == sorted([":catalog", ":database/mlake_dev_curated", *tables])
+
+
+def test_the_user_policy_reads_curated_table_prefixes_and_not_the_quarantine(dev, configs):
+    statements = policy(dev)["PolicyDocument"]["Statement"]
+    (get,) = [s for s in statements if s["Action"] == "s3:GetObject"]
+    prefixes = sorted(resource["Fn::Join"][1][-1] for resource in get["Resource"])
+    assert prefixes == sorted(f"/{d.name}/*" for d in configs["dev"].catalog.datasets)
+    assert all(resource["Fn::Join"][1][2] == ":s3:::mlake-dev-curated-" for resource in get["Resource"])
+    (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket" and "Sid" not in s]
+    assert not any("_quarantine" in prefix for prefix in listing["Condition"]["StringLike"]["s3:prefix"])
+
+
+def test_the_user_policy_writes_and_reads_the_workgroup_results_prefix_only(synth):
+    write = statement(synth, "WriteAndReadQueryResults")
+    assert sorted(write["Action"]) == [
+        "s3:AbortMultipartUpload",
+        "s3:GetObject",
+        "s3:ListMultipartUploadParts",
+        "s3:PutObject",
+    ]
+    (resource,) = [write["Resource"]]
+    assert resource["Fn::Join"][1][-1] == f"/mlake-{synth.env}-analytics/*"
+    listing = statement(synth, "ListQueryResults")
+    prefix = f"mlake-{synth.env}-analytics/"
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}}
+
+
+def test_the_user_policy_uses_only_the_platform_key_to_decrypt_and_encrypt(synth):
+    key = statement(synth, "DecryptDataEncryptResults")
+    assert key["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert storage_output(key["Resource"]).startswith("PublishOutputFnGetAttLakeKey")
+
+
+def test_the_user_policy_has_no_wildcard_action_and_no_unscoped_resource(synth):
+    for found in policy(synth)["PolicyDocument"]["Statement"]:
+        actions = found["Action"] if isinstance(found["Action"], list) else [found["Action"]]
+        assert not any(action.endswith("*") for action in actions)
+        assert found["Resource"] != "*"

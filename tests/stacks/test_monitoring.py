@@ -1,0 +1,355 @@
+"""What an operator and a security reviewer rely on in the monitoring layer, asserted exactly.
+
+The shipped environments enable only the layers built so far; a config with every layer on (built
+in-process once for this module) shows that each enabled layer gets its rule, alarms and widgets.
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace as Config
+
+import pytest
+import yaml
+from aws_cdk import App
+from aws_cdk.assertions import Match, Template
+
+from config import PlatformConfig
+from config.loader import environment_file
+from stacks.monitoring import MonitoringStack, dms_task_identifiers
+
+OPTIONAL_LAYERS = ("analytics", "warehouse", "processing", "ingestion", "labeling")
+# The rule each layer gets, by layer; the catalog (Glue) is always on.
+RULES_BY_LAYER = {
+    "catalog": ("glue-job-failed", "glue-crawler-failed"),
+    "ingestion": ("dms-task-failed",),
+    "processing": ("emr-cluster-failed",),
+    "labeling": ("labeling-job-failed",),
+}
+
+
+def config_with(env: str, **overrides) -> PlatformConfig:
+    data = yaml.safe_load(environment_file(env).read_text())
+    data.setdefault("environment", env)
+    data.update(overrides)
+    return PlatformConfig.model_validate(data)
+
+
+@pytest.fixture(scope="module")
+def everything_on() -> tuple[PlatformConfig, Template]:
+    config = config_with("dev", **{layer: {"enabled": True} for layer in OPTIONAL_LAYERS})
+    stack = MonitoringStack(App(), "monitoring", config=config, dms_tasks=["mlake-dev-orders"])
+    return config, Template.from_stack(stack)
+
+
+def resources(template: Template, type_: str) -> dict[str, dict]:
+    return template.find_resources(type_)
+
+
+def rules_by_name(template: Template) -> dict[str, dict]:
+    return {r["Properties"]["Name"]: r["Properties"] for r in resources(template, "AWS::Events::Rule").values()}
+
+
+def alarms_by_name(template: Template) -> dict[str, dict]:
+    return {
+        r["Properties"]["AlarmName"]: r["Properties"] for r in resources(template, "AWS::CloudWatch::Alarm").values()
+    }
+
+
+@pytest.fixture(params=["dev", "prod"])
+def synth(request, synths):
+    return synths[request.param]
+
+
+def test_minimal_has_no_monitoring_stack(minimal):
+    assert "monitoring" not in minimal.stacks
+
+
+def test_the_topic_is_named_by_contract_and_encrypted_with_a_rotating_key_of_its_own(synth):
+    template = synth.template("monitoring")
+    (topic_id,) = resources(template, "AWS::SNS::Topic")
+    (key_id, key) = next(iter(resources(template, "AWS::KMS::Key").items()))
+    template.has_resource_properties(
+        "AWS::SNS::Topic",
+        {"TopicName": f"mlake-{synth.env}-alarms", "KmsMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]}},
+    )
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert topic_id
+
+
+def test_only_alarms_rules_and_budgets_of_this_account_may_use_the_key(synth):
+    (key,) = resources(synth.template("monitoring"), "AWS::KMS::Key").values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    services = {
+        s["Principal"]["Service"]: s
+        for s in statements
+        if isinstance(s["Principal"], dict) and "Service" in s["Principal"]
+    }
+    assert set(services) == {"events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
+    for statement in services.values():
+        assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_the_topic_denies_publishing_without_tls_and_allows_only_this_accounts_services(synth):
+    (policy,) = resources(synth.template("monitoring"), "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    deny = next(s for s in statements if s["Effect"] == "Deny")
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and deny["Principal"] == "*"
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert {s["Principal"]["Service"] for s in allows} == {
+        "events.amazonaws.com",
+        "cloudwatch.amazonaws.com",
+        "budgets.amazonaws.com",
+    }
+    for statement in allows:
+        assert statement["Action"] == "sns:Publish"
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        source_arn = json.dumps(statement["Condition"]["ArnLike"]["aws:SourceArn"])
+        assert '{"Ref": "AWS::AccountId"}' in source_arn
+    assert any(":rule/*" in json.dumps(s["Condition"]) for s in allows)
+    assert any(":alarm:*" in json.dumps(s["Condition"]) for s in allows)
+
+
+def test_each_configured_email_is_subscribed(synth, configs):
+    subscriptions = resources(synth.template("monitoring"), "AWS::SNS::Subscription").values()
+    assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == sorted(
+        configs[synth.env].monitoring.alarm_emails
+    )
+    assert {s["Properties"]["Protocol"] for s in subscriptions} == {"email"}
+
+
+def test_glue_rules_match_only_the_platforms_jobs_and_crawlers(synth):
+    rules = rules_by_name(synth.template("monitoring"))
+    prefix = [{"prefix": f"mlake-{synth.env}-"}]
+    job = rules[f"mlake-{synth.env}-glue-job-failed"]["EventPattern"]
+    assert job == {
+        "source": ["aws.glue"],
+        "detail-type": ["Glue Job State Change"],
+        "detail": {"jobName": prefix, "state": ["FAILED", "TIMEOUT", "ERROR"]},
+    }
+    crawler = rules[f"mlake-{synth.env}-glue-crawler-failed"]["EventPattern"]
+    assert crawler == {
+        "source": ["aws.glue"],
+        "detail-type": ["Glue Crawler State Change"],
+        "detail": {"crawlerName": prefix, "state": ["Failed"]},
+    }
+
+
+def test_every_rule_sends_a_readable_sentence_to_the_topic(everything_on):
+    _, template = everything_on
+    (topic_id,) = resources(template, "AWS::SNS::Topic")
+    for name, rule in rules_by_name(template).items():
+        (target,) = rule["Targets"]
+        assert target["Arn"] == {"Ref": topic_id}, name
+        transformer = target["InputTransformer"]
+        sentence = json.loads(transformer["InputTemplate"])
+        placeholders = {f"<{key}>" for key in transformer["InputPathsMap"]}
+        assert all(p in sentence for p in placeholders), name
+        assert sentence.split()[0] in ("Glue", "DMS", "EMR", "Ground"), sentence
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_every_enabled_layer_has_its_rule_and_no_other(env, configs, synths):
+    config = configs[env]
+    expected = {
+        f"{config.name_prefix}-{rule}"
+        for layer, names in RULES_BY_LAYER.items()
+        if layer == "catalog" or getattr(config, layer).enabled
+        for rule in names
+    }
+    assert set(rules_by_name(synths[env].template("monitoring"))) == expected
+
+
+def test_with_every_layer_on_every_layer_has_its_rule(everything_on):
+    config, template = everything_on
+    expected = {f"{config.name_prefix}-{rule}" for names in RULES_BY_LAYER.values() for rule in names}
+    assert set(rules_by_name(template)) == expected
+
+
+def test_dms_emr_and_labeling_rules_match_failures(everything_on):
+    _, template = everything_on
+    rules = rules_by_name(template)
+    dms = rules["mlake-dev-dms-task-failed"]["EventPattern"]
+    assert dms["source"] == ["aws.dms"]
+    assert set(dms["detail-type"]) == {"DMS Replication Task State Change", "DMS Replication State Change"}
+    assert set(dms["detail"]["eventType"]) == {
+        "REPLICATION_TASK_FAILED",
+        "REPLICATION_TASK_STOPPED",
+        "REPLICATION_FAILED",
+        "REPLICATION_STOPPED",
+    }
+    assert rules["mlake-dev-emr-cluster-failed"]["EventPattern"] == {
+        "source": ["aws.emr"],
+        "detail-type": ["EMR Cluster State Change"],
+        "detail": {"name": ["mlake-dev-processing"], "state": ["TERMINATED_WITH_ERRORS"]},
+    }
+    assert rules["mlake-dev-labeling-job-failed"]["EventPattern"] == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Ground Truth Labeling Job State Change"],
+        "detail": {"LabelingJobStatus": ["Failed"]},
+    }
+
+
+def test_quarantine_share_alarm_per_dataset_uses_the_etl_metrics_and_the_configured_threshold(dev, configs):
+    config = configs["dev"]
+    alarms = alarms_by_name(dev.template("monitoring"))
+    for dataset in config.catalog.datasets:
+        alarm = alarms[f"mlake-dev-{dataset.name}-quarantine-share"]
+        assert alarm["Threshold"] == config.monitoring.quarantine_share_percent
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+        by_id = {m["Id"]: m for m in alarm["Metrics"]}
+        expression = next(m for m in alarm["Metrics"] if "Expression" in m)
+        assert expression["Expression"] == "IF(rowsin > 0, 100 * quarantined / rowsin, 0)"
+        for metric_id, name in (("rowsin", "RowsIn"), ("quarantined", "RowsQuarantined")):
+            stat = by_id[metric_id]["MetricStat"]
+            assert stat["Metric"]["Namespace"] == "MLDataLake/ETL"
+            assert stat["Metric"]["MetricName"] == name
+            assert sorted(stat["Metric"]["Dimensions"], key=lambda d: d["Name"]) == [
+                {"Name": "Dataset", "Value": dataset.name},
+                {"Name": "Environment", "Value": "dev"},
+            ]
+            assert stat["Stat"] == "Sum"
+
+
+def test_a_missed_run_alarm_exists_exactly_for_scheduled_datasets(dev, configs):
+    config = configs["dev"]
+    alarms = alarms_by_name(dev.template("monitoring"))
+    scheduled = {d.name for d in config.catalog.datasets if d.schedule is not None}
+    assert scheduled, "dev should declare at least one scheduled dataset"
+    assert {name.removeprefix("mlake-dev-").removesuffix("-no-run") for name in alarms if name.endswith("-no-run")} == (
+        scheduled
+    )
+    for name in scheduled:
+        alarm = alarms[f"mlake-dev-{name}-no-run"]
+        (query,) = alarm["Metrics"]
+        stat = query["MetricStat"]
+        assert stat["Metric"]["MetricName"] == "RowsIn" and stat["Metric"]["Namespace"] == "MLDataLake/ETL"
+        assert {"Name": "Dataset", "Value": name} in stat["Metric"]["Dimensions"]
+        assert stat["Stat"] == "SampleCount"
+        assert stat["Period"] == config.monitoring.run_window_hours * 3600
+        assert alarm["ComparisonOperator"] == "LessThanThreshold" and alarm["Threshold"] == 1
+        # No datapoint in the window is exactly a missed run.
+        assert alarm["TreatMissingData"] == "breaching"
+
+
+def test_every_alarm_notifies_the_topic_on_alarm_and_on_recovery(everything_on):
+    _, template = everything_on
+    (topic_id,) = resources(template, "AWS::SNS::Topic")
+    alarms = alarms_by_name(template)
+    assert alarms
+    for name, alarm in alarms.items():
+        assert alarm["ActionsEnabled"] is True, name
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}], name
+        assert alarm["OKActions"] == [{"Ref": topic_id}], name
+
+
+def test_warehouse_alarms_watch_the_contract_cluster_with_configured_thresholds(everything_on):
+    config, template = everything_on
+    alarms = alarms_by_name(template)
+    expected = {
+        "warehouse-cpu": ("CPUUtilization", config.monitoring.redshift_cpu_percent, "GreaterThanThreshold"),
+        "warehouse-disk": ("PercentageDiskSpaceUsed", config.monitoring.redshift_disk_percent, "GreaterThanThreshold"),
+        "warehouse-health": ("HealthStatus", 1, "LessThanThreshold"),
+    }
+    for name, (metric, threshold, operator) in expected.items():
+        alarm = alarms[f"mlake-dev-{name}"]
+        assert alarm["Namespace"] == "AWS/Redshift" and alarm["MetricName"] == metric
+        assert alarm["Dimensions"] == [{"Name": "ClusterIdentifier", "Value": "mlake-dev-warehouse"}]
+        assert alarm["Threshold"] == threshold and alarm["ComparisonOperator"] == operator
+        assert alarm["EvaluationPeriods"] == 3 and alarm["Period"] == 300
+
+
+def test_dms_latency_alarms_select_the_task_by_its_identifier(everything_on):
+    config, template = everything_on
+    alarms = alarms_by_name(template)
+    for side in ("Source", "Target"):
+        alarm = alarms[f"mlake-dev-orders-cdc-latency-{side.lower()}"]
+        (query,) = alarm["Metrics"]
+        assert query["Expression"] == (
+            f"SELECT MAX(CDCLatency{side}) FROM "
+            'SCHEMA("AWS/DMS", ReplicationInstanceIdentifier, ReplicationTaskIdentifier) '
+            "WHERE ReplicationTaskIdentifier = 'mlake-dev-orders'"
+        )
+        assert query["Period"] == 300
+        assert alarm["Threshold"] == config.monitoring.dms_latency_seconds
+
+
+def test_no_warehouse_or_dms_alarm_when_those_layers_are_off(dev, configs):
+    names = alarms_by_name(dev.template("monitoring"))
+    if not configs["dev"].warehouse.enabled:
+        assert not [n for n in names if "-warehouse-" in n]
+    if not configs["dev"].ingestion.enabled:
+        assert not [n for n in names if "-cdc-latency-" in n]
+
+
+def test_the_dashboard_shows_each_dataset_and_each_enabled_layer(everything_on, dev, configs):
+    def body(template: Template) -> str:
+        (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
+        return json.dumps(dashboard["Properties"]["DashboardBody"])
+
+    full = body(everything_on[1])
+    for dataset in configs["dev"].catalog.datasets:
+        assert f"{dataset.name}: rows per day" in full
+    for marker in ("Athena queries (mlake-dev-analytics)", "Redshift mlake-dev-warehouse", "EMR clusters", "DMS CDC"):
+        assert marker in full
+    shipped, dev_config = body(dev.template("monitoring")), configs["dev"]
+    assert "ETL runs per day" in shipped
+    for marker, layer in (("Redshift mlake-dev-warehouse", "warehouse"), ("EMR clusters", "processing")):
+        assert (marker in shipped) == getattr(dev_config, layer).enabled, marker
+
+
+def test_the_budget_has_the_configured_limit_thresholds_and_tag_filter(synth, configs):
+    budget_config = configs[synth.env].monitoring.budget
+    (budget,) = resources(synth.template("monitoring"), "AWS::Budgets::Budget").values()
+    data = budget["Properties"]["Budget"]
+    assert data["BudgetLimit"] == {"Amount": budget_config.monthly_limit_usd, "Unit": "USD"}
+    assert data["BudgetType"] == "COST" and data["TimeUnit"] == "MONTHLY"
+    assert data["FilterExpression"] == {
+        "And": [
+            {"Tags": {"Key": "project", "MatchOptions": ["EQUALS"], "Values": ["mlake"]}},
+            {"Tags": {"Key": "environment", "MatchOptions": ["EQUALS"], "Values": [synth.env]}},
+        ]
+    }
+    notifications = budget["Properties"]["NotificationsWithSubscribers"]
+    assert sorted((n["Notification"]["NotificationType"], n["Notification"]["Threshold"]) for n in notifications) == (
+        sorted(
+            [("ACTUAL", p) for p in budget_config.actual_thresholds_percent]
+            + [("FORECASTED", p) for p in budget_config.forecasted_thresholds_percent]
+        )
+    )
+    (topic_id,) = resources(synth.template("monitoring"), "AWS::SNS::Topic")
+    for notification in notifications:
+        subscribers = notification["Subscribers"]
+        assert {"SubscriptionType": "SNS", "Address": {"Ref": topic_id}} in subscribers
+        assert sorted(s["Address"] for s in subscribers if s["SubscriptionType"] == "EMAIL") == sorted(
+            budget_config.emails
+        )
+
+
+def test_budget_and_dashboard_can_be_switched_off():
+    config = config_with("dev", monitoring={"enabled": True, "dashboard": False, "budget": {"enabled": False}})
+    template = Template.from_stack(MonitoringStack(App(), "monitoring", config=config))
+    template.resource_count_is("AWS::Budgets::Budget", 0)
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 0)
+
+
+def test_an_account_wide_budget_has_no_filter():
+    config = config_with("dev", monitoring={"enabled": True, "budget": {"filter_by_tags": False}})
+    template = Template.from_stack(MonitoringStack(App(), "monitoring", config=config))
+    template.has_resource_properties("AWS::Budgets::Budget", {"Budget": {"FilterExpression": Match.absent()}})
+
+
+def test_dms_tasks_follow_the_naming_contract_and_skip_serverless():
+    sources = [Config(name="orders"), Config(name="customers")]
+
+    def config(**dms):
+        return Config(name_prefix="mlake-prod", ingestion=Config(dms=Config(**dms)))
+
+    assert dms_task_identifiers(config(capacity="instance", sources=sources)) == [
+        "mlake-prod-orders",
+        "mlake-prod-customers",
+    ]
+    assert dms_task_identifiers(config(capacity="serverless", sources=sources)) == []
+    assert dms_task_identifiers(Config(name_prefix="mlake-prod", ingestion=Config())) == []

@@ -1,0 +1,262 @@
+"""What a security reviewer and a user rely on in the warehouse layer, asserted exactly."""
+
+import pytest
+
+from lake_constructs.lake_access import CATALOG_READ_ACTIONS
+from lake_constructs.redshift_cluster import AUDIT_LOGS
+
+from .test_network import subnets
+
+
+@pytest.fixture(params=["dev", "prod"])
+def synth(request, synths):
+    return synths[request.param]
+
+
+def one(synth, type_: str) -> tuple[str, dict]:
+    (found,) = synth.resources("warehouse", type_).items()
+    return found
+
+
+def cluster(synth) -> dict:
+    return one(synth, "AWS::Redshift::Cluster")[1]
+
+
+def role_by_service(synth, service: str) -> tuple[str, dict]:
+    for logical_id, role in synth.resources("warehouse", "AWS::IAM::Role").items():
+        if role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": service}:
+            return logical_id, role
+    raise AssertionError(f"no role trusted by {service}")
+
+
+def policy_of(synth, role_id: str) -> list[dict]:
+    for policy in synth.resources("warehouse", "AWS::IAM::ManagedPolicy").values():
+        if policy["Properties"]["Roles"] == [{"Ref": role_id}]:
+            return policy["Properties"]["PolicyDocument"]["Statement"]
+    raise AssertionError(f"no managed policy on {role_id}")
+
+
+def network_output(value) -> str:
+    return value["Fn::GetStackOutput"]["OutputName"]
+
+
+def test_minimal_has_no_warehouse(minimal):
+    assert "warehouse" not in minimal.stacks
+
+
+def test_the_cluster_is_private_encrypted_with_the_platform_key_and_routes_through_the_vpc(synth):
+    properties = cluster(synth)["Properties"]
+    assert properties["ClusterIdentifier"] == f"mlake-{synth.env}-warehouse"
+    assert properties["PubliclyAccessible"] is False
+    assert properties["Encrypted"] is True
+    assert properties["KmsKeyId"]["Fn::GetStackOutput"]["OutputName"].startswith("PublishOutputFnGetAttLakeKey")
+    assert properties["EnhancedVpcRouting"] is True
+    assert properties["ClusterType"] == "multi-node"
+
+
+def test_node_type_and_count_come_from_config(synth, configs):
+    properties, warehouse = cluster(synth)["Properties"], configs[synth.env].warehouse
+    assert (properties["NodeType"], properties["NumberOfNodes"]) == (warehouse.node_type, warehouse.node_count)
+    assert properties["NumberOfNodes"] >= 2 and properties["NodeType"].startswith("ra3.")
+
+
+def test_the_admin_password_is_generated_and_kept_by_redshift_never_in_the_template(synth):
+    properties = cluster(synth)["Properties"]
+    assert properties["ManageMasterPassword"] is True
+    assert "MasterUserPassword" not in properties
+    assert properties["MasterPasswordSecretKmsKeyId"] == properties["KmsKeyId"]
+    assert properties["MasterUsername"] != "awsuser"
+    assert not synth.resources("warehouse", "AWS::SecretsManager::Secret")
+
+
+def test_the_subnet_group_is_on_the_isolated_data_subnets(synth):
+    (group_id, group) = one(synth, "AWS::Redshift::ClusterSubnetGroup")
+    assert cluster(synth)["Properties"]["ClusterSubnetGroupName"] == {"Ref": group_id}
+    outputs = [network_output(subnet) for subnet in group["Properties"]["SubnetIds"]]
+    assert len(outputs) == (2 if synth.env == "dev" else 3)
+    assert all(output.startswith("PublishOutputRefNetworkVpcisolatedSubnet") for output in outputs)
+
+
+def test_the_parameter_group_requires_ssl_and_logs_user_activity(synth):
+    (group_id, group) = one(synth, "AWS::Redshift::ClusterParameterGroup")
+    assert cluster(synth)["Properties"]["ClusterParameterGroupName"] == {"Ref": group_id}
+    parameters = {p["ParameterName"]: p["ParameterValue"] for p in group["Properties"]["Parameters"]}
+    assert parameters == {"require_ssl": "true", "enable_user_activity_logging": "true"}
+
+
+def test_audit_logs_go_to_encrypted_log_groups_created_beforehand(synth, configs):
+    resource = cluster(synth)
+    assert resource["Properties"]["LoggingProperties"] == {
+        "LogDestinationType": "cloudwatch",
+        "LogExports": ["connectionlog", "userlog", "useractivitylog"],
+    }
+    groups = {
+        group["Properties"]["LogGroupName"]: (logical_id, group)
+        for logical_id, group in synth.resources("warehouse", "AWS::Logs::LogGroup").items()
+        if "LogGroupName" in group["Properties"]
+    }
+    for log in AUDIT_LOGS:
+        logical_id, group = groups[f"/aws/redshift/cluster/mlake-{synth.env}-warehouse/{log}"]
+        assert "KmsKeyId" in group["Properties"]
+        assert group["Properties"]["RetentionInDays"] == configs[synth.env].warehouse.audit_log_retention_days
+        assert logical_id in resource["DependsOn"]
+
+
+def test_snapshots_and_maintenance_come_from_config(synth, configs):
+    properties, warehouse = cluster(synth)["Properties"], configs[synth.env].warehouse
+    assert properties["AutomatedSnapshotRetentionPeriod"] == warehouse.automated_snapshot_retention_days
+    assert properties["PreferredMaintenanceWindow"] == warehouse.maintenance_window
+    assert properties["AllowVersionUpgrade"] is True
+
+
+def test_prod_takes_a_final_snapshot_and_dev_deletes(dev, prod):
+    assert cluster(prod)["DeletionPolicy"] == cluster(prod)["UpdateReplacePolicy"] == "Snapshot"
+    assert cluster(dev)["DeletionPolicy"] == "Delete"
+    retained = [g["DeletionPolicy"] for g in prod.resources("warehouse", "AWS::Logs::LogGroup").values()]
+    assert set(retained) == {"Retain"}
+
+
+def test_only_the_workload_subnets_reach_the_cluster_port(synth, configs):
+    groups = synth.resources("warehouse", "AWS::EC2::SecurityGroup")
+    (group_id,) = [k for k, g in groups.items() if "clients from the workload" in g["Properties"]["GroupDescription"]]
+    rules = groups[group_id]["Properties"]["SecurityGroupIngress"]
+    port = configs[synth.env].warehouse.port
+    assert port != 5439
+    assert all((r["FromPort"], r["ToPort"], r["IpProtocol"]) == (port, port, "tcp") for r in rules)
+    assert sorted(r["CidrIp"] for r in rules) == sorted(
+        s["Properties"]["CidrBlock"] for s in subnets(synth, "private").values()
+    )
+    assert cluster(synth)["Properties"]["VpcSecurityGroupIds"] == [{"Fn::GetAtt": [group_id, "GroupId"]}]
+    egress = groups[group_id]["Properties"]["SecurityGroupEgress"]
+    assert [(r["FromPort"], r["ToPort"]) for r in egress] == [(443, 443)]
+
+
+def test_the_spectrum_role_is_attached_and_trusted_by_redshift(synth):
+    role_id, _ = role_by_service(synth, "redshift.amazonaws.com")
+    assert cluster(synth)["Properties"]["IamRoles"] == [{"Fn::GetAtt": [role_id, "Arn"]}]
+
+
+def test_the_spectrum_role_reads_the_curated_catalog_and_tables_and_unloads_to_raw_only(dev, configs):
+    role_id, _ = role_by_service(dev, "redshift.amazonaws.com")
+    statements = policy_of(dev, role_id)
+    by_sid = {s.get("Sid"): s for s in statements}
+    catalog = by_sid["ReadTheCuratedCatalog"]
+    assert catalog["Action"] == CATALOG_READ_ACTIONS
+    tables = [f":table/mlake_dev_curated/{d.name}" for d in configs["dev"].catalog.datasets]
+    assert sorted(r["Fn::Join"][1][-1] for r in catalog["Resource"]) == sorted(
+        [":catalog", ":database/mlake_dev_curated", *tables]
+    )
+    (get,) = [s for s in statements if s["Action"] == "s3:GetObject"]
+    assert all(r["Fn::Join"][1][2] == ":s3:::mlake-dev-curated-" for r in get["Resource"])
+    assert sorted(r["Fn::Join"][1][-1] for r in get["Resource"]) == sorted(
+        f"/{d.name}/*" for d in configs["dev"].catalog.datasets
+    )
+    unload = by_sid["UnloadToTheRawZone"]
+    assert sorted(unload["Action"]) == ["s3:AbortMultipartUpload", "s3:PutObject"]
+    assert unload["Resource"]["Fn::Join"][1][2] == ":s3:::mlake-dev-raw-"
+    assert unload["Resource"]["Fn::Join"][1][-1] == "/redshift_unload/*"
+    assert by_sid["ListTheUnloadPrefix"]["Condition"] == {
+        "StringLike": {"s3:prefix": ["redshift_unload/", "redshift_unload/*"]}
+    }
+    key = by_sid["DecryptReadsEncryptUnloads"]
+    assert key["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    writes = [a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    assert not [a for a in writes if a.startswith("glue:") and not a.startswith(("glue:Get", "glue:BatchGet"))]
+
+
+def test_the_external_schema_is_created_through_the_data_api_after_the_cluster(synth):
+    (resource,) = synth.resources("warehouse", "Custom::RedshiftSql").values()
+    cluster_id, _ = one(synth, "AWS::Redshift::Cluster")
+    properties = resource["Properties"]
+    assert properties["ClusterIdentifier"] == {"Ref": cluster_id}
+    assert (properties["Database"], properties["DbUser"]) == ("lake", "lakeadmin")
+    spectrum_id, _ = role_by_service(synth, "redshift.amazonaws.com")
+    assert properties["Statements"] == [
+        {
+            "Fn::Join": [
+                "",
+                [
+                    "CREATE EXTERNAL SCHEMA IF NOT EXISTS curated FROM DATA CATALOG DATABASE "
+                    f"'mlake_{synth.env}_curated' IAM_ROLE '",
+                    {"Fn::GetAtt": [spectrum_id, "Arn"]},
+                    "'",
+                ],
+            ]
+        }
+    ]
+
+
+def test_the_sql_handler_runs_in_the_workload_subnets_with_https_out_only(synth):
+    (_, function) = one(synth, "AWS::Lambda::Function")
+    properties = function["Properties"]
+    assert properties["Runtime"].startswith("python3.")
+    outputs = [network_output(subnet) for subnet in properties["VpcConfig"]["SubnetIds"]]
+    assert all(output.startswith("PublishOutputRefNetworkVpcprivateSubnet") for output in outputs)
+    (group_ref,) = properties["VpcConfig"]["SecurityGroupIds"]
+    group = synth.resources("warehouse", "AWS::EC2::SecurityGroup")[group_ref["Fn::GetAtt"][0]]
+    assert "SecurityGroupIngress" not in group["Properties"]
+    assert [(r["FromPort"], r["ToPort"]) for r in group["Properties"]["SecurityGroupEgress"]] == [(443, 443)]
+    log_group = synth.resources("warehouse", "AWS::Logs::LogGroup")[properties["LoggingConfig"]["LogGroup"]["Ref"]]
+    assert "KmsKeyId" in log_group["Properties"]
+
+
+def test_the_sql_handler_may_run_statements_on_this_cluster_as_the_admin_only(synth):
+    role_id, _ = role_by_service(synth, "lambda.amazonaws.com")
+    by_sid = {s.get("Sid"): s for s in policy_of(synth, role_id)}
+    execute = by_sid["RunStatementsOnTheCluster"]
+    assert execute["Action"] == "redshift-data:ExecuteStatement"
+    assert execute["Resource"]["Fn::Join"][1][-1] == f":cluster:mlake-{synth.env}-warehouse"
+    credentials = by_sid["TemporaryCredentialsOfTheDeployUser"]
+    assert credentials["Action"] == "redshift:GetClusterCredentials"
+    assert sorted(r["Fn::Join"][1][-1] for r in credentials["Resource"]) == [
+        f":dbname:mlake-{synth.env}-warehouse/lake",
+        f":dbuser:mlake-{synth.env}-warehouse/lakeadmin",
+    ]
+    follow = by_sid["FollowOwnStatements"]
+    assert follow["Condition"] == {"StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}}
+    assert not any("secretsmanager" in str(s["Action"]) for s in by_sid.values())
+
+
+def test_pause_resume_schedule_in_dev_only(dev, prod, configs):
+    assert not prod.resources("warehouse", "AWS::Redshift::ScheduledAction")
+    actions = {
+        a["Properties"]["ScheduledActionName"]: a
+        for a in dev.resources("warehouse", "AWS::Redshift::ScheduledAction").values()
+    }
+    assert set(actions) == {"mlake-dev-warehouse-pause", "mlake-dev-warehouse-resume"}
+    cluster_id, _ = one(dev, "AWS::Redshift::Cluster")
+    schedule = configs["dev"].warehouse.pause_resume
+    pause, resume = actions["mlake-dev-warehouse-pause"], actions["mlake-dev-warehouse-resume"]
+    assert pause["Properties"]["Schedule"] == schedule.pause
+    assert pause["Properties"]["TargetAction"] == {"PauseCluster": {"ClusterIdentifier": {"Ref": cluster_id}}}
+    assert resume["Properties"]["Schedule"] == schedule.resume
+    assert resume["Properties"]["TargetAction"] == {"ResumeCluster": {"ClusterIdentifier": {"Ref": cluster_id}}}
+    role_id, _ = role_by_service(dev, "scheduler.redshift.amazonaws.com")
+    assert pause["Properties"]["IamRole"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    (allowed,) = policy_of(dev, role_id)
+    assert allowed["Action"] == ["redshift:PauseCluster", "redshift:ResumeCluster"]
+    assert allowed["Resource"]["Fn::Join"][1][-1] == ":cluster:mlake-dev-warehouse"
+
+
+def test_outputs_give_the_unload_example_and_where_the_secret_is(dev):
+    outputs = dev.stacks["warehouse"]["Outputs"]
+    assert outputs["AdminSecretArn"]["Value"] == {
+        "Fn::GetAtt": [one(dev, "AWS::Redshift::Cluster")[0], "MasterPasswordSecretArn"]
+    }
+    parts = outputs["UnloadExample"]["Value"]["Fn::Join"][1]
+    assert parts[0] == "UNLOAD ('SELECT * FROM curated.characters') TO 's3://mlake-dev-raw-"
+    assert "/redshift_unload/characters/' IAM_ROLE '" in parts
+    assert "' FORMAT AS PARQUET KMS_KEY_ID '" in parts and parts[-1] == "' ENCRYPTED"
+
+
+def test_wildcards_are_acknowledged_one_resource_at_a_time(dev):
+    acknowledged = [
+        (path, rule) for path, rule, _ in dev.acknowledgments if "/warehouse/" in path or "/analytics/" in path
+    ]
+    wildcards = [(path, rule) for path, rule in acknowledged if rule.startswith("AwsSolutions-IAM5")]
+    assert all(rule.startswith("AwsSolutions-IAM5[Resource::") for _, rule in wildcards)
+    assert [path for path, rule in wildcards if rule == "AwsSolutions-IAM5[Resource::*]"] == [
+        "/mlake-dev/warehouse/ExternalSchema/Role/Policy"
+    ]
+    others = {rule.split("-", 1)[1] for _, rule in acknowledged if not rule.startswith("AwsSolutions-IAM5")}
+    assert others == {"LambdaDLQ", "LambdaConcurrency"}

@@ -1,0 +1,484 @@
+"""The labeling CLI: manifests land in moto's S3, and every SageMaker and CloudFormation request goes
+through a botocore Stubber, which checks it against the service model before answering."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from tools.labeling import Clients, main
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's account
+RAW = f"mlake-dev-raw-{ACCOUNT}-{REGION}"
+WORKTEAM_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/mlake-dev-labelers"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/mlake-dev-labeling"
+TEMPLATES = {
+    "ImageTemplateUri": f"s3://cdk-hnb659fds-assets-{ACCOUNT}-{REGION}/image.html",
+    "TextTemplateUri": f"s3://cdk-hnb659fds-assets-{ACCOUNT}-{REGION}/text.html",
+}
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+class Harness:
+    """moto S3 and STS, stubbed SageMaker and CloudFormation, and what the CLI printed."""
+
+    def __init__(self) -> None:
+        self.s3 = boto3.client("s3", region_name=REGION)
+        self.sagemaker = boto3.client("sagemaker", region_name=REGION)
+        self.cloudformation = boto3.client("cloudformation", region_name=REGION)
+        self.sagemaker_stub = Stubber(self.sagemaker)
+        self.cloudformation_stub = Stubber(self.cloudformation)
+        self.sagemaker_stub.activate()
+        self.cloudformation_stub.activate()
+        self.lines: list[str] = []
+
+    def clients(self, region: str) -> Clients:
+        return Clients(self.s3, self.sagemaker, self.cloudformation, boto3.client("sts", region_name=REGION))
+
+    def run(self, *argv: str) -> int:
+        return main(["--env", "dev", "--region", REGION, *argv], clients=self.clients, out=self.lines.append)
+
+    def keys(self) -> list[str]:
+        return sorted(o["Key"] for o in self.s3.list_objects_v2(Bucket=RAW).get("Contents", []))
+
+    def read(self, key: str) -> str:
+        return self.s3.get_object(Bucket=RAW, Key=key)["Body"].read().decode()
+
+    def stack_deployed(self) -> None:
+        outputs = {"LabelingRoleArn": ROLE_ARN, "WorkteamArn": WORKTEAM_ARN, **TEMPLATES}
+        self.cloudformation_stub.add_response(
+            "describe_stacks",
+            {
+                "Stacks": [
+                    {
+                        "StackName": "mlake-dev-labeling",
+                        "CreationTime": NOW,
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+                    }
+                ]
+            },
+            {"StackName": "mlake-dev-labeling"},
+        )
+
+    def workteam_exists(self) -> None:
+        self.sagemaker_stub.add_response(
+            "describe_workteam",
+            {
+                "Workteam": {
+                    "WorkteamName": "mlake-dev-labelers",
+                    "MemberDefinitions": [
+                        {
+                            "CognitoMemberDefinition": {
+                                "UserPool": "us-east-1_abc",
+                                "UserGroup": "labelers",
+                                "ClientId": "client",
+                            }
+                        }
+                    ],
+                    "WorkteamArn": WORKTEAM_ARN,
+                    "Description": "Private labeling work team",
+                }
+            },
+            {"WorkteamName": "mlake-dev-labelers"},
+        )
+
+    def job_name_free(self, name: str) -> None:
+        self.sagemaker_stub.add_client_error(
+            "describe_labeling_job",
+            service_error_code="ResourceNotFound",
+            service_message=f"Could not find labeling job {name}",
+            expected_params={"LabelingJobName": name},
+        )
+
+    def verify(self) -> None:
+        self.sagemaker_stub.assert_no_pending_responses()
+        self.cloudformation_stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def harness(monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        h = Harness()
+        h.s3.create_bucket(Bucket=RAW)
+        for key in ("unlabeled/sports/001.jpg", "unlabeled/sports/002.PNG", "unlabeled/sports/README.txt"):
+            h.s3.put_object(Bucket=RAW, Key=key, Body=b"x")
+        h.s3.put_object(
+            Bucket=RAW,
+            Key="spam_emails/emails.csv",
+            Body=(
+                b"id,from_domain,body,spam\n"
+                b'1,example.com,"Win a prize, click now",true\n'
+                b"2,example.org,Lunch at noon?,false\n"
+                b"3,example.net,,false\n"
+            ),
+        )
+        yield h
+
+
+def expected_request(name: str, task: str, suffix: str, attribute: str, labels: list[str]) -> dict:
+    job = f"s3://{RAW}/labels/jobs/{name}/"
+    return {
+        "LabelingJobName": name,
+        "LabelAttributeName": attribute,
+        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": f"{job}input.manifest"}}},
+        "OutputConfig": {"S3OutputPath": f"s3://{RAW}/labels/jobs/", "KmsKeyId": "alias/mlake-dev-lake"},
+        "RoleArn": ROLE_ARN,
+        "LabelCategoryConfigS3Uri": f"{job}categories.json",
+        "HumanTaskConfig": {
+            "WorkteamArn": WORKTEAM_ARN,
+            "UiConfig": {"UiTemplateS3Uri": TEMPLATES[f"{task.capitalize()}TemplateUri"]},
+            "PreHumanTaskLambdaArn": f"arn:aws:lambda:us-east-1:432418664414:function:PRE-{suffix}",
+            "TaskTitle": f"{task.capitalize()} classification: one label per {task}",
+            "TaskDescription": f"Choose one label: {', '.join(labels)}",
+            "TaskKeywords": ["classification", task],
+            "NumberOfHumanWorkersPerDataObject": 1,
+            "TaskTimeLimitInSeconds": 300,
+            "TaskAvailabilityLifetimeInSeconds": 259200,
+            "AnnotationConsolidationConfig": {
+                "AnnotationConsolidationLambdaArn": f"arn:aws:lambda:us-east-1:432418664414:function:ACS-{suffix}"
+            },
+        },
+        "Tags": [{"Key": "project", "Value": "mlake"}, {"Key": "environment", "Value": "dev"}],
+    }
+
+
+SPORTS = ["Soccer", "Swimming", "Baseball", "Cricket"]
+IMAGE_JOB = (
+    "start",
+    "--task",
+    "image",
+    "--input",
+    "unlabeled/sports/",
+    "--name",
+    "sports-1",
+    "--label-attribute",
+    "sport",
+)
+
+
+def test_image_job_lists_every_image_under_the_prefix_and_sends_the_image_functions(harness):
+    harness.stack_deployed()
+    harness.workteam_exists()
+    harness.job_name_free("sports-1")
+    request = expected_request("sports-1", "image", "ImageMultiClass", "sport", SPORTS)
+    harness.sagemaker_stub.add_response(
+        "create_labeling_job",
+        {"LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/sports-1"},
+        request,
+    )
+
+    assert harness.run(*IMAGE_JOB, "--labels", *SPORTS) == 0
+
+    harness.verify()
+    manifest = [json.loads(line) for line in harness.read("labels/jobs/sports-1/input.manifest").splitlines()]
+    assert manifest == [
+        {"source-ref": f"s3://{RAW}/unlabeled/sports/001.jpg"},
+        {"source-ref": f"s3://{RAW}/unlabeled/sports/002.PNG"},
+    ]
+    assert json.loads(harness.read("labels/jobs/sports-1/categories.json")) == {
+        "document-version": "2018-11-28",
+        "labels": [{"label": s} for s in SPORTS],
+    }
+    assert "started sports-1 on 2 object(s)" in harness.lines[-1]
+
+
+def test_text_job_takes_the_non_empty_values_of_a_csv_column(harness):
+    harness.stack_deployed()
+    harness.workteam_exists()
+    harness.job_name_free("spam-1")
+    request = expected_request("spam-1", "text", "TextMultiClass", "spam", ["spam", "not spam"])
+    harness.sagemaker_stub.add_response(
+        "create_labeling_job", {"LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/spam-1"}, request
+    )
+
+    code = harness.run(
+        "start",
+        "--task",
+        "text",
+        "--csv",
+        f"s3://{RAW}/spam_emails/emails.csv",
+        "--column",
+        "body",
+        "--name",
+        "spam-1",
+        "--label-attribute",
+        "spam",
+        "--labels",
+        "spam",
+        "not spam",
+    )
+
+    assert code == 0
+    harness.verify()
+    manifest = [json.loads(line) for line in harness.read("labels/jobs/spam-1/input.manifest").splitlines()]
+    assert manifest == [{"source": "Win a prize, click now"}, {"source": "Lunch at noon?"}]
+
+
+def test_dry_run_prints_the_request_and_writes_nothing(harness):
+    before = harness.keys()
+    harness.stack_deployed()
+    harness.workteam_exists()
+    harness.job_name_free("sports-1")
+
+    assert harness.run(*IMAGE_JOB, "--labels", *SPORTS, "--dry-run") == 0
+
+    harness.verify()
+    assert harness.keys() == before
+    printed = json.loads(harness.lines[0])
+    assert printed["objects"] == 2
+    assert printed["request"] == expected_request("sports-1", "image", "ImageMultiClass", "sport", SPORTS)
+
+
+def refused(harness, capsys, *argv: str) -> str:
+    """Runs a command that must fail: exit 2, nothing written, no AWS call beyond the stubs queued."""
+    before = harness.keys()
+    assert harness.run(*argv) == 2
+    harness.verify()
+    assert harness.keys() == before
+    return capsys.readouterr().err
+
+
+def test_an_empty_prefix_is_refused_before_anything_else(harness, capsys):
+    err = refused(harness, capsys, "start", "--task", "image", "--input", "unlabeled/empty/", "--labels", *SPORTS)
+    assert f"no images (.jpg, .jpeg, .png) under s3://{RAW}/unlabeled/empty/" in err
+
+
+def test_a_prefix_the_role_cannot_read_is_refused(harness, capsys):
+    err = refused(harness, capsys, "start", "--task", "image", "--input", "curated/", "--labels", *SPORTS)
+    assert "only under labeling.input_prefixes (unlabeled/)" in err and "'curated/'" in err
+
+
+def test_a_region_without_the_built_in_functions_is_refused(harness, capsys):
+    before = harness.keys()
+    code = main(
+        ["--env", "dev", "--region", "eu-north-1", *IMAGE_JOB, "--labels", *SPORTS],
+        clients=harness.clients,
+        out=harness.lines.append,
+    )
+    assert code == 2 and harness.keys() == before
+    err = capsys.readouterr().err
+    assert "not published in region 'eu-north-1'" in err and "us-east-1" in err
+
+
+def test_a_missing_workteam_is_refused(harness, capsys):
+    harness.stack_deployed()
+    harness.sagemaker_stub.add_client_error(
+        "describe_workteam",
+        service_error_code="ValidationException",
+        service_message="Workteam mlake-dev-labelers does not exist",
+        expected_params={"WorkteamName": "mlake-dev-labelers"},
+    )
+    err = refused(harness, capsys, *IMAGE_JOB, "--labels", *SPORTS)
+    assert "work team mlake-dev-labelers not found in us-east-1" in err
+
+
+def test_a_missing_stack_is_refused(harness, capsys):
+    harness.cloudformation_stub.add_client_error(
+        "describe_stacks",
+        service_error_code="ValidationError",
+        service_message="Stack with id mlake-dev-labeling does not exist",
+        expected_params={"StackName": "mlake-dev-labeling"},
+    )
+    err = refused(harness, capsys, *IMAGE_JOB, "--labels", *SPORTS)
+    assert "the labeling stack mlake-dev-labeling is not deployed in us-east-1" in err
+
+
+def test_a_job_name_in_use_is_refused(harness, capsys):
+    harness.stack_deployed()
+    harness.workteam_exists()
+    harness.sagemaker_stub.add_response("describe_labeling_job", job_description("sports-1", "InProgress"))
+    err = refused(harness, capsys, *IMAGE_JOB, "--labels", *SPORTS)
+    assert "a labeling job named 'sports-1' already exists" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ((*IMAGE_JOB, "--labels", "Soccer"), "at least two labels, given 1"),
+        ((*IMAGE_JOB, "--labels", "Soccer", "soccer"), "repeated: soccer"),
+        (
+            (
+                "start",
+                "--task",
+                "image",
+                "--input",
+                "unlabeled/sports/",
+                "--label-attribute",
+                "sport-metadata",
+                "--labels",
+                *SPORTS,
+            ),
+            "label attribute 'sport-metadata' is not valid",
+        ),
+        (
+            ("start", "--task", "image", "--input", "unlabeled/sports/", "--name", "bad_name", "--labels", *SPORTS),
+            "job name 'bad_name' is not valid",
+        ),
+        (("start", "--task", "text", "--input", "unlabeled/sports/", "--labels", "spam", "ham"), "give --csv"),
+        (
+            (
+                "start",
+                "--task",
+                "text",
+                "--csv",
+                f"s3://{RAW}/spam_emails/emails.csv",
+                "--column",
+                "text",
+                "--labels",
+                "spam",
+                "ham",
+            ),
+            "has no column 'text'; columns: id, from_domain, body, spam",
+        ),
+        (
+            ("start", "--task", "text", "--csv", f"s3://{RAW}/nope.csv", "--column", "body", "--labels", "spam", "ham"),
+            "cannot read s3://",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_with_what_was_given(harness, capsys, argv, message):
+    assert message in refused(harness, capsys, *argv)
+
+
+def test_labeling_switched_off_is_refused(harness, capsys):
+    code = main(["--env", "minimal", "--region", REGION, "list"], clients=harness.clients)
+    assert code == 2 and "labeling is not enabled in minimal" in capsys.readouterr().err
+
+
+def job_description(name: str, status: str, output: str | None = None) -> dict:
+    description = {
+        "LabelingJobStatus": status,
+        "LabelCounters": {
+            "TotalLabeled": 2,
+            "HumanLabeled": 2,
+            "MachineLabeled": 0,
+            "FailedNonRetryableError": 0,
+            "Unlabeled": 0,
+        },
+        "CreationTime": NOW,
+        "LastModifiedTime": NOW,
+        "JobReferenceCode": "ref",
+        "LabelingJobName": name,
+        "LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/{name}",
+        "LabelAttributeName": "sport",
+        "InputConfig": {
+            "DataSource": {"S3DataSource": {"ManifestS3Uri": f"s3://{RAW}/labels/jobs/{name}/input.manifest"}}
+        },
+        "OutputConfig": {"S3OutputPath": f"s3://{RAW}/labels/jobs/"},
+        "RoleArn": ROLE_ARN,
+        "HumanTaskConfig": expected_request(name, "image", "ImageMultiClass", "sport", SPORTS)["HumanTaskConfig"],
+    }
+    if output is not None:
+        description["LabelingJobOutput"] = {"OutputDatasetS3Uri": output}
+    return description
+
+
+def test_status_reports_state_counters_and_output(harness):
+    output = f"s3://{RAW}/labels/jobs/sports-1/manifests/output/output.manifest"
+    harness.sagemaker_stub.add_response(
+        "describe_labeling_job", job_description("sports-1", "Completed", output), {"LabelingJobName": "sports-1"}
+    )
+    assert harness.run("status", "sports-1") == 0
+    harness.verify()
+    reported = json.loads(harness.lines[0])
+    assert reported["status"] == "Completed" and reported["output_manifest"] == output
+    assert reported["counters"]["TotalLabeled"] == 2
+
+
+def test_list_asks_for_this_environments_jobs_newest_first(harness):
+    summary = {
+        key: job_description("sports-1", "InProgress")[key]
+        for key in (
+            "LabelingJobName",
+            "LabelingJobArn",
+            "CreationTime",
+            "LastModifiedTime",
+            "LabelingJobStatus",
+            "LabelCounters",
+        )
+    }
+    harness.sagemaker_stub.add_response(
+        "list_labeling_jobs",
+        {"LabelingJobSummaryList": [{**summary, "WorkteamArn": WORKTEAM_ARN}]},
+        {
+            "NameContains": "mlake-dev",
+            "SortBy": "CreationTime",
+            "SortOrder": "Descending",
+            "StatusEquals": "InProgress",
+        },
+    )
+    assert harness.run("list", "--status", "InProgress") == 0
+    harness.verify()
+    assert (
+        harness.lines[0].startswith("sports-1")
+        and "InProgress" in harness.lines[0]
+        and "2/2 labeled" in harness.lines[0]
+    )
+
+
+def test_collect_copies_the_output_manifest_into_the_labels_dataset(harness):
+    output_key = "labels/jobs/sports-1/manifests/output/output.manifest"
+    line = {
+        "source-ref": f"s3://{RAW}/unlabeled/sports/001.jpg",
+        "sport": 0,
+        "sport-metadata": {"class-name": "Soccer"},
+    }
+    harness.s3.put_object(Bucket=RAW, Key=output_key, Body=json.dumps(line).encode())
+    harness.sagemaker_stub.add_response(
+        "describe_labeling_job",
+        job_description("sports-1", "Completed", f"s3://{RAW}/{output_key}"),
+        {"LabelingJobName": "sports-1"},
+    )
+    assert harness.run("collect", "sports-1", "--dataset", "sport_labels") == 0
+    harness.verify()
+    assert json.loads(harness.read("labels/sport/sports-1.jsonl")) == line
+
+
+def test_collect_refuses_a_dataset_that_does_not_read_the_jobs_label(harness, capsys):
+    harness.sagemaker_stub.add_response("describe_labeling_job", job_description("sports-1", "Completed", "s3://x/y"))
+    err = refused(harness, capsys, "collect", "sports-1", "--dataset", "spam_emails")
+    assert "labels attribute 'sport', but dataset spam_emails reads" in err
+
+
+def test_collect_refuses_a_job_still_running(harness, capsys):
+    harness.sagemaker_stub.add_response("describe_labeling_job", job_description("sports-1", "InProgress"))
+    err = refused(harness, capsys, "collect", "sports-1", "--dataset", "sport_labels")
+    assert "job sports-1 is InProgress, with no output manifest to collect yet" in err
+
+
+def test_workforce_leaves_a_stack_managed_workforce_alone(harness):
+    assert harness.run("workforce") == 0
+    harness.verify()
+    assert "the labeling stack manages the workforce" in harness.lines[0]
+
+
+def test_workforce_applies_the_source_networks_to_an_existing_workforce(harness, tmp_path):
+    config = yaml.safe_load((ROOT / "config" / "environments" / "dev.yaml").read_text())
+    config["labeling"].update(create_workforce=False, source_ip_cidrs=["203.0.113.0/24"])
+    path = tmp_path / "dev.yaml"
+    path.write_text(yaml.safe_dump({**config, "environment": "dev"}))
+    workforce = {"WorkforceName": "default", "WorkforceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workforce/default"}
+    harness.sagemaker_stub.add_response("list_workforces", {"Workforces": [workforce]}, {})
+    harness.sagemaker_stub.add_response(
+        "update_workforce",
+        {"Workforce": workforce},
+        {"WorkforceName": "default", "SourceIpConfig": {"Cidrs": ["203.0.113.0/24"]}},
+    )
+    code = main(
+        ["--config", str(path), "--region", REGION, "workforce"], clients=harness.clients, out=harness.lines.append
+    )
+    assert code == 0
+    harness.verify()
+    assert harness.lines == ["workforce default: workers may connect from 203.0.113.0/24"]

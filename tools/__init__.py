@@ -1,0 +1,1 @@
+"""Operator command-line tools: local pipeline runs, labeling jobs, the architecture diagram."""
