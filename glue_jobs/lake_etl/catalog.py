@@ -7,7 +7,10 @@ as the run that wrote it succeeds.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from .lake_io import join_uri
 from .spec import Column, Dataset
@@ -23,6 +26,7 @@ PARQUET = {
 # Characters Spark escapes (as %XX) in partition directory names, as Hive does.
 PATH_ESCAPED = set("\"#%'*/:=?\\{[]^\x7f") | {chr(c) for c in range(1, 32)}
 HIVE_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+log = logging.getLogger("lake_etl")
 CREATE_BATCH, DELETE_BATCH = 100, 25  # Glue's limits for batch_create_partition / batch_delete_partition
 
 
@@ -106,11 +110,23 @@ def register(
     wanted = [[ingest_date, *values] for values in partition_values] if dataset.partition_by else [[ingest_date]]
     existing = _partitions_of(glue, database, dataset.name, ingest_date)
     stale = [values for values in existing if values not in wanted]
-    for start in range(0, len(stale), DELETE_BATCH):
-        glue.batch_delete_partition(
-            DatabaseName=database,
-            TableName=dataset.name,
-            PartitionsToDelete=[{"Values": v} for v in stale[start : start + DELETE_BATCH]],
+    try:
+        for start in range(0, len(stale), DELETE_BATCH):
+            glue.batch_delete_partition(
+                DatabaseName=database,
+                TableName=dataset.name,
+                PartitionsToDelete=[{"Values": v} for v in stale[start : start + DELETE_BATCH]],
+            )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "AccessDeniedException":
+            raise
+        # Their files are gone already (the partition folder was replaced), so they read as empty.
+        log.warning(
+            "%s.%s: %d stale partition(s) of %s stay registered (empty): the job role lacks glue:BatchDeletePartition",
+            database,
+            dataset.name,
+            len(stale),
+            ingest_date,
         )
     new = [values for values in wanted if values not in existing]
     for start in range(0, len(new), CREATE_BATCH):

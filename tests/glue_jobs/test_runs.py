@@ -2,6 +2,8 @@
 
 import json
 
+from botocore.exceptions import ClientError
+
 from .conftest import ARTIFACTS, DATABASE
 
 SPEC = {
@@ -88,3 +90,16 @@ def test_empty_input(lake, spark, aws):
     assert aws["glue"].get_table(DatabaseName=DATABASE, Name="census")["Table"]["Name"] == "census"
     report = lake.io.local_path(f"s3://{ARTIFACTS}/reports/census/ingest_date=2024-05-01/run_id=run-1/run_report.json")
     assert json.loads(report.read_text())["status"] == "succeeded"
+
+
+def test_stale_partitions_without_delete_permission_only_warn(lake, aws, monkeypatch, caplog):
+    lake.run(SPEC, {"census.csv": FIRST}, run_id="first")
+    lake.put_raw("census", {"census.csv": "id,age,sex,income\n1,31,Male,110\n"})
+
+    def denied(**_):
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "BatchDeletePartition")
+
+    monkeypatch.setattr(aws["glue"], "batch_delete_partition", denied)
+    done = lake.run(SPEC, run_id="second")
+    assert done.report["partitions"] == [["2024-05-01", "Male"]]
+    assert "2 stale partition(s) of 2024-05-01 stay registered" in caplog.text
