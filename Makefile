@@ -9,7 +9,7 @@ PYTHON ?= python3
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: setup synth test lint snapshots schema diagram bench clean
+.PHONY: setup synth test lint snapshots schema diagram bench bench-etl demo clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -53,6 +53,14 @@ diagram: synth
 ## bench: median wall time of `make synth` and of the test suite.
 bench: setup
 	$(PY) -m benchmarks.suite
+
+## demo: curate every sample dataset end to end (moto + local Spark) and print a summary table.
+demo: setup
+	$(PY) -m tools.demo --env $(ENV)
+
+## bench-etl: the ETL job on a generated 1M-row CSV, next to a bare Spark CSV->Parquet conversion.
+bench-etl: setup
+	$(PY) -m benchmarks.etl
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache

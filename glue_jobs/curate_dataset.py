@@ -1,17 +1,11 @@
-"""Placeholder entry point of the Glue ETL job, so the catalog stack's assets resolve on this branch.
+"""Glue / EMR entry point: curate one dataset (see glue_jobs/lake_etl/job.py for the arguments).
 
-The real job (argument parsing and the call into `lake_etl`) replaces this file.
+spark-submit --py-files lake_etl.zip curate_dataset.py --dataset_spec '{...}' --raw_path s3://... ...
 """
 
-import argparse
+import sys
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--dataset_spec", required=True)
-    parser.parse_known_args()
-    raise SystemExit("placeholder: the ETL job is not part of this branch")
-
+from lake_etl.job import main
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -113,6 +113,24 @@ class ReadOptions(StrictModel):
         return value
 
 
+class MlReadinessThresholds(StrictModel):
+    """When the curate job calls a dataset ready for ML (the course's "traits of good data")."""
+
+    min_rows: int = Field(default=100, ge=0, description="Fewer curated rows than this is too small a dataset.")
+    min_rows_per_feature: float = Field(
+        default=10, ge=0, description="Rule of thumb: at least 10 rows per feature (label and key excluded)."
+    )
+    max_missing_share: float = Field(
+        default=0.2, ge=0, le=1, description="Largest share of missing values accepted in any one column."
+    )
+    min_minority_share: float = Field(
+        default=0.1, ge=0, le=1, description="Smallest share of the rarest label class (categorical labels)."
+    )
+    max_duplicate_share: float = Field(
+        default=0.05, ge=0, le=1, description="Largest share of rows repeating another row's features and label."
+    )
+
+
 class DatasetSpec(StrictModel):
     """A dataset: where it lands raw, how to read it, and what a curated row must look like."""
 
@@ -133,6 +151,9 @@ class DatasetSpec(StrictModel):
     partition_by: list[str] = Field(default_factory=list, description="Partition columns besides ingest_date.")
     schedule: str | None = Field(
         default=None, description="Glue cron expression for the crawl → ETL workflow, e.g. 'cron(0 2 * * ? *)'."
+    )
+    ml_readiness: MlReadinessThresholds = Field(
+        default_factory=MlReadinessThresholds, description="Thresholds of the ML-readiness verdict in ml_profile.json."
     )
 
     @field_validator("raw_prefix")

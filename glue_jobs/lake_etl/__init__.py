@@ -1,1 +1,5 @@
-"""Placeholder of the ETL library, so the catalog stack can package it; the real package replaces it."""
+"""Library of the curate job: pure DataFrame functions plus the I/O it needs (S3, Glue catalog, metrics).
+
+Shipped to Glue as a zip (`--extra-py-files`) and to EMR with `--py-files`; imports only PySpark, boto3
+and the standard library.
+"""

@@ -1,0 +1,164 @@
+"""Wall time of the curate job on a 1M-row CSV, next to a bare Spark CSV -> Parquet conversion of it.
+
+    python -m benchmarks.etl [--rows 1000000] [--runs 2]      (make bench-etl)
+
+Both run in the same Spark session (local, every core), after a small warm-up of each, on the same
+file; the job runs exactly as on Glue (moto stands in for the catalog and metrics, LocalLakeIO for
+S3). The bare conversion reads with a header and writes Parquet, nothing else: it is the floor.
+Target: the job within 1.5x of the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SPEC = {
+    "name": "houses",
+    "format": "csv",
+    "null_values": ["", "?"],
+    "columns": [
+        {"name": "house_id", "type": "bigint", "required": True},
+        {"name": "bedrooms", "type": "int", "required": True, "min": 0, "max": 20},
+        {"name": "bathrooms", "type": "double", "min": 0, "max": 20},
+        {"name": "square_feet", "type": "int", "required": True, "min": 100},
+        {"name": "sold_on", "type": "date", "format": "yyyy-MM-dd"},
+        {"name": "garden", "type": "boolean"},
+        {"name": "city", "type": "string", "pattern": "^[A-Z][a-z]+$"},
+        {"name": "price", "type": "decimal(12,2)", "required": True, "min": 0},
+    ],
+    "primary_key": ["house_id"],
+    "label": "price",
+}
+CITIES = ["Austin", "Boston", "Denver", "Seattle", "Portland", "Chicago", "Atlanta", "Miami"]
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    """A houses CSV with prices like "$125,000" and about 0.2% dirty rows."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("house_id,bedrooms,bathrooms,square_feet,sold_on,garden,city,price\n")
+        for i in range(1, rows + 1):
+            bedrooms = rng.randint(1, 6)
+            feet = 400 + bedrooms * 350 + rng.randint(-150, 150)
+            line = (
+                f"{i},{bedrooms},{rng.choice(('1', '1.5', '2', '2.5', '3', '3.5', '4', '?'))},{feet},"
+                f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},{rng.choice('TF')},"
+                f'{rng.choice(CITIES)},"${95 * feet + rng.randint(0, 40) * 1000:,}"\n'
+            )
+            dirt = rng.random()
+            if dirt < 0.0005:
+                line = f"{i},{bedrooms},oops\n"  # parse_error
+            elif dirt < 0.001:
+                line = line.replace(f"{i},{bedrooms},", f"{i},-{bedrooms},", 1)  # out_of_range
+            elif dirt < 0.0015:
+                line = f"{max(1, i - 1)}" + line[len(str(i)) :]  # duplicate_key
+            elif dirt < 0.002:
+                line = line.replace(",2023-", ",20x3-", 1)  # type_mismatch
+            out.write(line)
+
+
+def spark_session():
+    from pyspark.sql import SparkSession
+
+    log4j = Path(__file__).resolve().parent.parent / "tools" / "log4j2.properties"
+    spark = (
+        SparkSession.builder.master("local[*]")
+        .appName("bench-etl")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", "3g")
+        .config("spark.sql.shuffle.partitions", str(max(2, 2 * (os.cpu_count() or 2))))
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log4j.as_uri()}")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def bare(spark, source: Path, target: Path) -> float:
+    started = time.perf_counter()
+    spark.read.option("header", True).csv(str(source)).write.mode("overwrite").parquet(str(target))
+    return time.perf_counter() - started
+
+
+def job(spark, root: Path, source: Path, run_id: str) -> tuple[float, dict]:
+    import boto3
+
+    from glue_jobs.lake_etl.job import JobArgs, run
+    from glue_jobs.lake_etl.lake_io import LocalLakeIO
+
+    io = LocalLakeIO(root)
+    raw = io.local_path("s3://raw/houses/houses.csv")
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    if raw.exists() or raw.is_symlink():
+        raw.unlink()
+    raw.symlink_to(source)
+    args = JobArgs(
+        dataset_spec=json.dumps(SPEC),
+        raw_path="s3://raw/houses/",
+        curated_path="s3://curated/houses/",
+        quarantine_path="s3://curated/_quarantine/houses/",
+        report_path="s3://artifacts/reports/houses/",
+        curated_database="bench_curated",
+        environment="bench",
+        run_id=run_id,
+        ingest_date="2024-01-01",
+    )
+    glue, cloudwatch = boto3.client("glue"), boto3.client("cloudwatch")
+    started = time.perf_counter()
+    result = run(spark, args, io=io, glue=glue, cloudwatch=cloudwatch)
+    return time.perf_counter() - started, {**result.summary(), "timings_seconds": result.report["timings_seconds"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=2, help="timed runs of each (default 2; the median is shown)")
+    args = parser.parse_args()
+    os.environ.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1"})
+    from moto import mock_aws
+
+    with tempfile.TemporaryDirectory(prefix="bench-etl-") as tmp, mock_aws():
+        import boto3
+
+        boto3.client("glue").create_database(DatabaseInput={"Name": "bench_curated"})
+        work = Path(tmp)
+        source, warmup = work / "houses.csv", work / "warmup.csv"
+        started = time.perf_counter()
+        generate(source, args.rows)
+        generate(warmup, 20_000, seed=1)
+        size = source.stat().st_size
+        print(
+            f"generated {args.rows:,} rows ({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
+
+        spark = spark_session()
+        bare(spark, warmup, work / "bare-warmup")
+        job(spark, work / "lake-warmup", warmup, "warmup")
+        bare_times, job_times, summary = [], [], {}
+        for attempt in range(args.runs):
+            bare_times.append(bare(spark, source, work / "bare"))
+            seconds, summary = job(spark, work / "lake", source, f"run-{attempt}")
+            job_times.append(seconds)
+            print(f"run {attempt + 1}: bare {bare_times[-1]:.1f} s, job {seconds:.1f} s", file=sys.stderr)
+        spark.stop()
+
+    floor, etl = statistics.median(bare_times), statistics.median(job_times)
+    print(f"input                      {args.rows:,} rows, {size / 1e6:.0f} MB CSV, {os.cpu_count()} cores")
+    print(f"bare CSV -> Parquet        {floor:6.1f} s")
+    print(f"ETL job (curate_dataset)   {etl:6.1f} s")
+    print(f"ratio                      {etl / floor:6.2f}x   (target <= 1.5x)")
+    print(f"job summary                {json.dumps(summary)}")
+
+
+if __name__ == "__main__":
+    main()

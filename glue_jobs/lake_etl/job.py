@@ -1,0 +1,387 @@
+"""The curate job: raw files in, curated Parquet + quarantine + catalog + metrics + reports out.
+
+    read (by format) -> normalize + type -> judge each row (first failing rule) -> cache
+        -> [duplicate keys] -> aggregates (counts, profile) -> write curated -> write quarantine
+        -> check rows in = curated + quarantined -> catalog -> metrics -> run_report + ml_profile
+
+The input is read once: the judged rows are cached (memory, spilling to disk) and every output and
+aggregate is computed from that cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
+from pyspark.sql import functions as F
+
+from . import catalog, metrics
+from .lake_io import S3LakeIO, join_uri
+from .profile import features, label_kind, ml_profile
+from .readers import FILE, XML_UNSUPPORTED, empty_input, read_raw
+from .rules import REASONS, checks, classify, mark_duplicates
+from .spec import Dataset, SpecError, parse_dataset
+
+log = logging.getLogger("lake_etl")
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+RUN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+# Session settings the rules rely on: casts yield null instead of failing (ANSI off), date patterns
+# follow the documented Spark 3 rules, and a malformed CSV line is detected even when its extra
+# fields are not selected (column pruning would hide it). Plus one for speed.
+SPARK_SETTINGS = {
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",  # timestamps without an offset mean UTC, here as on Glue
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    "spark.sql.csv.parser.columnPruning.enabled": "false",
+    # The cache lives for one run and is read two or three times: compressing it costs more than it saves.
+    "spark.sql.inMemoryColumnarStorage.compressed": "false",
+}
+
+
+class InvariantError(RuntimeError):
+    """Rows in != rows curated + rows quarantined: the run must fail, loudly."""
+
+
+@dataclass(frozen=True)
+class JobArgs:
+    dataset_spec: str
+    raw_path: str
+    curated_path: str
+    quarantine_path: str
+    report_path: str
+    curated_database: str
+    environment: str
+    metrics_namespace: str = "MLDataLake/ETL"
+    run_id: str | None = None
+    ingest_date: str | None = None
+    ml_thresholds: str | None = None
+    job_run_id: str | None = None
+
+
+@dataclass
+class RunResult:
+    report: dict[str, Any]
+    profile: dict[str, Any]
+    metric_data: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "dataset": self.report["dataset"],
+            "rows_in": self.report["rows_in"],
+            "rows_curated": self.report["rows_curated"],
+            "rows_quarantined": self.report["rows_quarantined"],
+            "quarantine_reasons": self.report["quarantine_reasons"],
+            "ml_ready": self.profile["ml_ready"],
+        }
+
+
+def argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Curate one dataset of the lake.")
+    required = ("dataset_spec", "raw_path", "curated_path", "quarantine_path", "report_path", "curated_database")
+    for name in required:
+        parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--environment", required=True)
+    parser.add_argument("--metrics_namespace", default="MLDataLake/ETL")
+    parser.add_argument("--run_id", default=None, help="default: Glue's JOB_RUN_ID, else a UTC timestamp")
+    parser.add_argument("--ingest_date", default=None, help="YYYY-MM-DD; default: today (UTC)")
+    parser.add_argument("--ml_thresholds", default=None, help="JSON object overriding ML-readiness thresholds")
+    parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> JobArgs:
+    # Glue adds arguments of its own (--JOB_ID, --TempDir, --job-bookmark-option, ...): ignore them.
+    known, _ = argument_parser().parse_known_args(argv)
+    return JobArgs(**vars(known))
+
+
+def run(
+    spark: SparkSession,
+    args: JobArgs,
+    io: Any = None,
+    glue: Any = None,
+    cloudwatch: Any = None,
+) -> RunResult:
+    """Curate `args.raw_path`; `io` is the storage seam (default: S3 through Spark and boto3)."""
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    dataset = parse_dataset(args.dataset_spec, args.ml_thresholds)
+    if dataset.format == "xml":
+        raise SpecError(XML_UNSUPPORTED)
+    ingest_date = started.strftime("%Y-%m-%d") if args.ingest_date is None else args.ingest_date
+    if not DATE.match(ingest_date):
+        raise SpecError(f"--ingest_date must be YYYY-MM-DD, given {ingest_date!r}")
+    run_id = _run_id(args, started)
+    if io is None:
+        io = S3LakeIO()
+    if glue is None or cloudwatch is None:
+        import boto3
+
+        glue = boto3.client("glue") if glue is None else glue
+        cloudwatch = boto3.client("cloudwatch") if cloudwatch is None else cloudwatch
+    for key, value in SPARK_SETTINGS.items():
+        spark.conf.set(key, value)
+
+    timings: dict[str, float] = {}
+    with _timed(timings, "list_and_plan"):  # includes reading a CSV header
+        files = io.list_files(args.raw_path)
+        log.info("%s: %d raw file(s) under %s", dataset.name, len(files), args.raw_path)
+        raw = read_raw(spark, dataset, io.spark_path(args.raw_path)) if files else empty_input(spark, dataset)
+        judged = classify(dataset, raw.df, raw.raw_record, F.col(FILE))
+        cached = judged.persist(StorageLevel.MEMORY_AND_DISK)
+    duplicated = None
+    partition_uri = join_uri(args.curated_path, f"ingest_date={ingest_date}")
+    quarantine_uri = join_uri(args.quarantine_path, f"ingest_date={ingest_date}")
+    try:
+        # The first action reads the input and fills the cache; everything after reads the cache.
+        with _timed(timings, "read_judge_duplicates"):
+            judged, duplicated = mark_duplicates(dataset, cached)
+        with _timed(timings, "write_curated_and_aggregate"):
+            written_curated, counts = _write_curated(dataset, judged, io.spark_path(partition_uri))
+        with _timed(timings, "write_quarantine"):
+            quarantine = _quarantine_rows(dataset, judged, run_id, io.logical_file(F.col("__file")))
+            written_quarantined = _write_quarantine(quarantine, io.spark_path(quarantine_uri))
+        with _timed(timings, "label_and_partition_values"):
+            labels, partitions = _groups(dataset, judged)
+    finally:
+        cached.unpersist(blocking=False)
+        if duplicated is not None:
+            duplicated.unpersist()
+
+    rows_in = counts["rows_in"]
+    quarantine_reasons = counts["reasons"]
+    rows_quarantined = sum(quarantine_reasons.values())
+    rows_curated = counts["curated"]
+    labels = counts["labels"] if labels is None else labels
+    report: dict[str, Any] = {
+        "dataset": dataset.name,
+        "environment": args.environment,
+        "run_id": run_id,
+        "ingest_date": ingest_date,
+        "started_at": started.isoformat(),
+        "input": {"raw_path": args.raw_path, "files": len(files), "format": dataset.format},
+        "rows_in": rows_in,
+        "rows_curated": rows_curated,
+        "rows_quarantined": rows_quarantined,
+        "rows_written": {"curated": written_curated, "quarantine": written_quarantined},
+        "quarantine_reasons": quarantine_reasons,
+        "quarantine_columns": counts["by_column"],
+        "columns": {"absent_from_input": raw.absent_columns, "ignored_extra": raw.ignored_columns},
+        "outputs": {
+            "curated": partition_uri + "/",
+            "quarantine": quarantine_uri + "/",
+            "table": f"{args.curated_database}.{dataset.name}",
+        },
+    }
+    report_dir = join_uri(args.report_path, f"ingest_date={ingest_date}", f"run_id={run_id}")
+    if not rows_in == rows_curated + rows_quarantined == written_curated + written_quarantined:
+        report["status"] = "failed"
+        report["error"] = "rows in != rows curated + rows quarantined"
+        io.put_json(join_uri(report_dir, "run_report.json"), report)
+        raise InvariantError(
+            f"{dataset.name}: rows in ({rows_in}) != rows curated ({rows_curated}, {written_curated} written) "
+            f"+ rows quarantined ({rows_quarantined}, {written_quarantined} written)"
+        )
+
+    with _timed(timings, "catalog_and_metrics"):
+        partitions = catalog.register(
+            glue,
+            args.curated_database,
+            dataset,
+            args.curated_path,
+            ingest_date,
+            partitions,
+            run_id,
+        )
+        metric_data = metrics.publish(
+            cloudwatch,
+            args.metrics_namespace,
+            args.environment,
+            dataset.name,
+            {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
+            started,
+        )
+    profile = ml_profile(dataset, rows_curated, counts["missing"], counts["distinct_rows"], labels)
+    profile.update(run_id=run_id, ingest_date=ingest_date)
+    report.update(
+        status="succeeded",
+        partitions=partitions,
+        ml_ready=profile["ml_ready"],
+        finished_at=datetime.now(UTC).isoformat(),
+        duration_seconds=round(time.perf_counter() - clock, 3),
+        timings_seconds=timings,
+        reports={
+            "run_report": join_uri(report_dir, "run_report.json"),
+            "ml_profile": join_uri(report_dir, "ml_profile.json"),
+        },
+    )
+    io.put_json(report["reports"]["ml_profile"], profile)
+    io.put_json(report["reports"]["run_report"], report)
+    log.info(
+        "%s: %d in, %d curated, %d quarantined %s; ml_ready=%s",
+        dataset.name,
+        rows_in,
+        rows_curated,
+        rows_quarantined,
+        quarantine_reasons,
+        profile["ml_ready"],
+    )
+    return RunResult(report, profile, metric_data)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    timings[phase] = round(time.perf_counter() - started, 3)
+
+
+def _run_id(args: JobArgs, started: datetime) -> str:
+    if args.run_id is not None:
+        run_id = args.run_id
+    elif args.job_run_id is not None:
+        run_id = args.job_run_id
+    else:
+        run_id = started.strftime("%Y%m%dT%H%M%S%fZ")
+    if not RUN_ID.match(run_id):
+        raise SpecError(f"--run_id may hold letters, digits and _ . : - (at most 128), given {run_id!r}")
+    return run_id
+
+
+def _checked_pairs(dataset: Dataset) -> list[tuple[str, str]]:
+    """Every (reason, column) a row can be quarantined for, besides parse_error."""
+    pairs = [(reason, column) for reason, column, _ in checks(dataset) if column is not None]
+    if dataset.primary_key:
+        pairs.append(("duplicate_key", ",".join(dataset.primary_key)))
+    return list(dict.fromkeys(pairs))
+
+
+def _known_classes(dataset: Dataset) -> list[Any] | None:
+    """The label's classes when the declaration tells them (boolean, or `allowed`), else None."""
+    column = dataset.column(dataset.label) if label_kind(dataset) == "categorical" else None
+    if column is None:
+        return None
+    if column.allowed is not None:
+        return list(column.allowed)
+    return [False, True] if column.type == "boolean" else None
+
+
+def _metrics(dataset: Dataset) -> list[Column]:
+    """Aggregates of the whole run, observed while the curated rows are written (no extra pass).
+
+    Distinct curated rows are compared on features, label and partition values, with HyperLogLog++
+    over a 64-bit row hash (within about 1%).
+    """
+    reason, curated = F.col("__reason"), F.col("__reason").isNull()
+    metrics = [F.count(F.lit(1)).alias("rows_in"), F.count_if(curated).alias("curated")]
+    metrics += [F.count_if(reason == r).alias(f"reason:{r}") for r in REASONS]
+    metrics += [
+        F.count_if((reason == r) & (F.col("__column") == c)).alias(f"column:{r}:{c}")
+        for r, c in _checked_pairs(dataset)
+    ]
+    metrics += [F.count_if(curated & F.col(c.name).isNull()).alias(f"missing:{c.name}") for c in dataset.columns]
+    compared = list(dict.fromkeys([*features(dataset), *dataset.partition_by, *filter(None, [dataset.label])]))
+    if compared:
+        metrics.append(F.approx_count_distinct(F.when(curated, F.xxhash64(*compared)), 0.01).alias("distinct"))
+    classes = _known_classes(dataset)
+    for i, value in enumerate([] if classes is None else classes):
+        metrics.append(F.count_if(curated & (F.col(dataset.label) == F.lit(value))).alias(f"class:{i}"))
+    return metrics
+
+
+def _summarize(dataset: Dataset, observed: dict[str, Any]) -> dict[str, Any]:
+    by_column: dict[str, dict[str, int]] = {}
+    for reason, column in _checked_pairs(dataset):
+        if observed[f"column:{reason}:{column}"]:
+            by_column.setdefault(reason, {})[column] = observed[f"column:{reason}:{column}"]
+    classes = _known_classes(dataset)
+    labels = {}
+    if classes is not None:
+        label_type = dataset.column(dataset.label).type
+        for i, value in enumerate(classes):
+            name = str(value).lower() if label_type == "boolean" else str(value)
+            labels[name] = observed[f"class:{i}"]
+    return {
+        "rows_in": observed["rows_in"],
+        "curated": observed["curated"],
+        "reasons": {r: observed[f"reason:{r}"] for r in REASONS if observed[f"reason:{r}"]},
+        "by_column": by_column,
+        "missing": {c.name: observed[f"missing:{c.name}"] for c in dataset.columns},
+        "distinct_rows": observed.get("distinct", 1),
+        "labels": labels,
+    }
+
+
+def _groups(dataset: Dataset, judged: DataFrame) -> tuple[dict[str, int] | None, list[list[str]]]:
+    """Label classes (when the declaration does not list them) and partition values of curated rows.
+
+    A small aggregate over one or two cached columns; skipped when there is nothing to find.
+    """
+    label = label_kind(dataset) == "categorical" and _known_classes(dataset) is None
+    if not label and not dataset.partition_by:
+        return None, []
+    keys = [F.col(dataset.label).cast("string").alias("__label")] if label else []
+    keys += [F.col(name).cast("string").alias(f"__part{i}") for i, name in enumerate(dataset.partition_by)]
+    labels: dict[str, int] = {}
+    partitions: set[tuple[str, ...]] = set()
+    for row in judged.where(F.col("__reason").isNull()).groupBy(*keys).count().collect():
+        if label:
+            labels[row["__label"]] = labels.get(row["__label"], 0) + row["count"]
+        values = [row[f"__part{i}"] for i in range(len(dataset.partition_by))]
+        partitions.add(tuple(catalog.HIVE_NULL_PARTITION if v is None else v for v in values))
+    return (labels if label else None), [list(p) for p in sorted(partitions) if p]
+
+
+def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> tuple[int, dict[str, Any]]:
+    """Replace the ingest_date partition: a re-run of the same date never duplicates rows.
+
+    Returns the rows written (counted after the filter, as they reach the writer) and the run's
+    aggregates (observed on every row before the filter), both from this one pass.
+    """
+    everything, written = Observation("run"), Observation("curated")
+    curated = (
+        judged.observe(everything, *_metrics(dataset))
+        .where(F.col("__reason").isNull())
+        .select(*[c.name for c in dataset.columns])
+        .observe(written, F.count(F.lit(1)).alias("rows"))
+    )
+    curated.write.mode("overwrite").partitionBy(*dataset.partition_by).parquet(path)
+    return written.get["rows"], _summarize(dataset, everything.get)
+
+
+def _quarantine_rows(dataset: Dataset, judged: DataFrame, run_id: str, source_file: Column) -> DataFrame:
+    # A duplicate passed every other rule, so it was not kept raw: its record is the row as typed.
+    as_typed = F.to_json(F.struct(*[c.name for c in dataset.columns]), {"ignoreNullFields": "false"})
+    return judged.where(F.col("__reason").isNotNull()).select(
+        F.lit(run_id).alias("run_id"),
+        F.col("__reason").alias("reason"),
+        F.col("__column").alias("column"),
+        F.coalesce(F.col("__raw"), as_typed).alias("raw_record"),
+        source_file.alias("source_file"),
+    )
+
+
+def _write_quarantine(quarantine: DataFrame, path: str) -> int:
+    """Replace the ingest_date partition of the quarantine, as for curated rows."""
+    observed = Observation("quarantine")
+    writer = quarantine.observe(observed, F.count(F.lit(1)).alias("rows")).write.mode("overwrite")
+    writer.option("ignoreNullFields", False).json(path)
+    return observed.get["rows"]
+
+
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> RunResult:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    if spark is None:
+        spark = SparkSession.builder.appName("curate_dataset").getOrCreate()
+    return run(spark, args)

@@ -1,0 +1,169 @@
+"""Normalize raw strings into typed values and give each row the first rule it breaks, if any.
+
+Everything here is built from Spark's own functions (no Python UDF), so it runs inside the JVM in the
+same pass as the read. A row is checked against the rules in this order, and is quarantined with the
+first one that fails (`REASONS`); within one rule, columns are checked in declaration order:
+
+1. parse_error       the record could not be read (malformed CSV line, not a JSON object, log line
+                     that does not match the format, a document without the records array)
+2. missing_required  a required or primary-key column is missing (absent, empty, or a null token)
+3. type_mismatch     a value is present but is not a valid value of the column's type
+4. out_of_range      a number is below `min` or above `max`
+5. not_allowed       a value is not one of `allowed`
+6. pattern_mismatch  a string does not match `pattern` (searched: anchor it with ^...$ for a full match)
+7. duplicate_key     an earlier valid row has the same primary key (the first valid row is kept)
+"""
+
+from __future__ import annotations
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from .readers import raw_value
+from .spec import Column as ColumnSpec
+from .spec import Dataset
+
+REASONS = (
+    "parse_error",
+    "missing_required",
+    "type_mismatch",
+    "out_of_range",
+    "not_allowed",
+    "pattern_mismatch",
+    "duplicate_key",
+)
+TRUE_TOKENS = ("t", "true", "1", "yes", "y")
+FALSE_TOKENS = ("f", "false", "0", "no", "n")
+# Numbers may carry a currency sign and thousands separators: $125,000  -1,234.50  €12
+INTEGER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)$"
+NUMBER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$"
+NUMBER_DECORATIONS = r"[$€£,]"
+PLAIN_NUMBER_CHARS = "0123456789.+-eE"
+
+
+def normalized(dataset: Dataset, index: int) -> Column:
+    """The raw string trimmed (of spaces), with the dataset's null tokens turned into null."""
+    trimmed = F.trim(F.col(raw_value(index)))
+    if not dataset.null_values:
+        return trimmed
+    return F.when(~trimmed.isin(list(dataset.null_values)), trimmed)
+
+
+def typed(column: ColumnSpec, value: Column) -> Column:
+    """`value` (a normalized string) as the column's type; null when it is not a valid value of it."""
+    kind = column.type
+    if kind == "string":
+        return value
+    # Numbers: a plain cast first (most values are plain); the regular expressions that accept and
+    # strip currency signs and thousands separators only run for values the cast refused. Casts yield
+    # null on overflow (ANSI mode off, set by the job), which makes it a type_mismatch.
+    if kind in ("int", "bigint"):
+        plain = F.when(~value.contains("."), value.cast(kind))  # the cast would truncate 12.5 to 12
+        decorated = F.when(value.rlike(INTEGER), F.regexp_replace(value, NUMBER_DECORATIONS, "").cast(kind))
+        return F.coalesce(plain, decorated)
+    if kind == "double" or kind.startswith("decimal"):
+        # Only digits, sign, point and exponent reach the plain cast (not NaN, Infinity, 0x1p3 or 1.5d).
+        plain = F.when(F.translate(value, PLAIN_NUMBER_CHARS, "") == "", value.cast(kind))
+        decorated = F.when(value.rlike(NUMBER), F.regexp_replace(value, NUMBER_DECORATIONS, "").cast(kind))
+        return F.coalesce(plain, decorated)
+    if kind == "boolean":
+        lowered = F.lower(value)
+        return F.when(lowered.isin(*TRUE_TOKENS), F.lit(True)).when(lowered.isin(*FALSE_TOKENS), F.lit(False))
+    if kind == "date":
+        return F.to_date(value) if column.format is None else F.to_date(value, column.format)
+    if kind == "timestamp":
+        return F.to_timestamp(value) if column.format is None else F.to_timestamp(value, column.format)
+    raise ValueError(f"unknown type {kind}")
+
+
+def checks(dataset: Dataset) -> list[tuple[str, str | None, Column]]:
+    """(reason, column, failing condition) in the order rows are judged."""
+    values = {c.name: F.col(f"__n{i}") for i, c in enumerate(dataset.columns)}
+    results = {c.name: F.col(c.name) for c in dataset.columns}
+    checks: list[tuple[str, str | None, Column]] = [("parse_error", None, F.col("__parse_error"))]
+    for column in dataset.columns:
+        if column.required or column.name in dataset.primary_key:
+            checks.append(("missing_required", column.name, values[column.name].isNull()))
+    for column in dataset.columns:
+        if column.type != "string":
+            checks.append(
+                ("type_mismatch", column.name, values[column.name].isNotNull() & results[column.name].isNull())
+            )
+    for column in dataset.columns:
+        if column.min is not None:
+            checks.append(("out_of_range", column.name, results[column.name] < F.lit(column.min)))
+        if column.max is not None:
+            checks.append(("out_of_range", column.name, results[column.name] > F.lit(column.max)))
+    for column in dataset.columns:
+        if column.allowed is not None:
+            checks.append(("not_allowed", column.name, ~results[column.name].isin(list(column.allowed))))
+    for column in dataset.columns:
+        if column.pattern is not None:
+            checks.append(("pattern_mismatch", column.name, ~results[column.name].rlike(column.pattern)))
+    return checks
+
+
+def classify(dataset: Dataset, raw: DataFrame, raw_record: Column, source_file: Column) -> DataFrame:
+    """Typed columns, `__reason` and `__column` of the first failing rule 1-6 (null: the row passed).
+
+    Also `__raw` (the raw record, for rejected rows only), `__file` (the source file) and, when the
+    dataset has a primary key, `__row` (read order, for `mark_duplicates`). One narrow pass.
+    """
+    n = len(dataset.columns)
+    normal = raw.select("*", *[normalized(dataset, i).alias(f"__n{i}") for i in range(n)])
+    typed_df = normal.select(
+        "*", *[typed(column, F.col(f"__n{i}")).alias(column.name) for i, column in enumerate(dataset.columns)]
+    )
+    verdict = F.coalesce(
+        *[
+            F.when(failed, F.struct(F.lit(reason).alias("reason"), F.lit(column).cast("string").alias("column")))
+            for reason, column, failed in checks(dataset)
+        ],
+        F.lit(None).cast("struct<reason:string,column:string>"),
+    )
+    judged = typed_df.select("*", verdict.alias("__verdict"))
+    reason = F.col("__verdict.reason")
+    columns = [
+        *[c.name for c in dataset.columns],
+        reason.alias("__reason"),
+        F.col("__verdict.column").alias("__column"),
+        F.when(reason.isNotNull(), raw_record).alias("__raw"),
+        source_file.alias("__file"),
+    ]
+    if dataset.primary_key:
+        columns.append(F.monotonically_increasing_id().alias("__row"))
+    return judged.select(*columns)
+
+
+# Duplicate keys are found with a narrow aggregate (key -> first row) and a broadcast join, not a
+# window: a window would sort every row, with all its columns, through a shuffle. Past this many
+# duplicated keys the join is left to Spark (a shuffle join) instead of broadcasting.
+BROADCAST_DUPLICATE_KEYS = 2_000_000
+
+
+def mark_duplicates(dataset: Dataset, judged: DataFrame) -> tuple[DataFrame, DataFrame | None]:
+    """Rule 7: among rows that passed rules 1-6, every row but the first with a key is a duplicate_key.
+
+    Returns the rows with their final reason, and the cached duplicated keys (to unpersist after use).
+    """
+    if not dataset.primary_key:
+        return judged, None
+    duplicated = (
+        judged.where(F.col("__reason").isNull())
+        .groupBy(*dataset.primary_key)
+        .agg(F.min("__row").alias("__first"), F.count(F.lit(1)).alias("__rows"))
+        .where(F.col("__rows") > 1)
+        .drop("__rows")
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    keys = duplicated.count()
+    side = F.broadcast(duplicated) if keys <= BROADCAST_DUPLICATE_KEYS else duplicated
+    joined = judged.join(side, on=list(dataset.primary_key), how="left")
+    duplicate = F.col("__reason").isNull() & F.col("__first").isNotNull() & (F.col("__row") != F.col("__first"))
+    final = joined.select(
+        *[c for c in judged.columns if c not in ("__reason", "__column")],
+        F.when(duplicate, F.lit("duplicate_key")).otherwise(F.col("__reason")).alias("__reason"),
+        F.when(duplicate, F.lit(",".join(dataset.primary_key))).otherwise(F.col("__column")).alias("__column"),
+    )
+    return final, duplicated
