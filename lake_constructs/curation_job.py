@@ -136,7 +136,9 @@ class CurationJob(Construct):
         self.role.add_to_policy(scoped_access.use_key(key, encrypt=True))
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=[*scoped_access.CATALOG_READ, *scoped_access.CATALOG_WRITE],
+                # A re-run of an ingest date replaces its folder; partitions it no longer has are
+                # deregistered so the catalog matches the data (only this table's partitions).
+                actions=[*scoped_access.CATALOG_READ, *scoped_access.CATALOG_WRITE, "glue:BatchDeletePartition"],
                 resources=scoped_access.catalog_table_arns(self, curated_database.database_name, self.table_name),
             )
         )

@@ -489,6 +489,8 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
         glue_arn("table/", curated_db, f"/{name}"),
     ]
     assert not any(a in catalog["Action"] for a in ("glue:DeleteTable", "glue:DeleteDatabase", "glue:CreateDatabase"))
+    # Stale partitions of its own table may go; the table itself never.
+    assert "glue:BatchDeletePartition" in catalog["Action"]
 
     assert by_actions[("cloudwatch:PutMetricData",)] == {
         "Action": "cloudwatch:PutMetricData",
