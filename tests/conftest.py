@@ -42,3 +42,13 @@ def minimal(synths: dict[str, Synth]) -> Synth:
 @pytest.fixture(scope="session")
 def configs():
     return {env: load_config(env) for env in ENVIRONMENTS}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The one local SparkSession of the test session (the same builder local runs use)."""
+    from tools.local_run import spark_session
+
+    session = spark_session()
+    yield session
+    session.stop()

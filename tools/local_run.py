@@ -123,7 +123,7 @@ def input_files(paths: list[Path]) -> list[tuple[Path, str]]:
 
 
 def spark_session() -> Any:
-    """The active session (tests share one), or a small local one: 2 cores, few shuffle partitions, no UI."""
+    """The active session, or a small local one: 2 cores, 2 shuffle partitions, UTC, no UI (tests share it)."""
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
@@ -134,7 +134,9 @@ def spark_session() -> Any:
         .appName("local_run")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J.as_uri()}")
         .getOrCreate()
     )

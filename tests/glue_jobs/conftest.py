@@ -18,30 +18,9 @@ from moto import mock_aws
 from glue_jobs.lake_etl.job import JobArgs, RunResult, run
 from glue_jobs.lake_etl.lake_io import LocalLakeIO
 
-LOG4J = Path(__file__).resolve().parents[2] / "tools" / "log4j2.properties"
 REGION = "us-east-1"
 RAW, CURATED, ARTIFACTS = "raw-bucket", "curated-bucket", "artifacts-bucket"
 DATABASE = "lake_test_curated"
-
-
-@pytest.fixture(scope="session")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("glue-job-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J.as_uri()}")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture

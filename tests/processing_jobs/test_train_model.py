@@ -10,21 +10,6 @@ from processing_jobs import train_model
 pyspark = pytest.importorskip("pyspark")
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("test-train-model")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 def spec(name: str) -> dict:
     """A dev dataset as the step receives it: the DatasetSpec as JSON, read back into plain Python."""
     return json.loads(load_config("dev").catalog.dataset(name).model_dump_json())
