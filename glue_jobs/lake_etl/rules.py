@@ -38,7 +38,7 @@ FALSE_TOKENS = ("f", "false", "0", "no", "n")
 # Numbers may carry a currency sign and thousands separators: $125,000  -1,234.50  €12
 INTEGER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)$"
 NUMBER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$"
-NUMBER_DECORATIONS = r"[$€£,]"
+NUMBER_DECORATIONS = "$€£,"  # stripped with translate (a character map), cheaper than a regex replace
 PLAIN_NUMBER_CHARS = "0123456789.+-eE"
 
 
@@ -60,12 +60,12 @@ def typed(column: ColumnSpec, value: Column) -> Column:
     # null on overflow (ANSI mode off, set by the job), which makes it a type_mismatch.
     if kind in ("int", "bigint"):
         plain = F.when(~value.contains("."), value.cast(kind))  # the cast would truncate 12.5 to 12
-        decorated = F.when(value.rlike(INTEGER), F.regexp_replace(value, NUMBER_DECORATIONS, "").cast(kind))
+        decorated = F.when(value.rlike(INTEGER), F.translate(value, NUMBER_DECORATIONS, "").cast(kind))
         return F.coalesce(plain, decorated)
     if kind == "double" or kind.startswith("decimal"):
         # Only digits, sign, point and exponent reach the plain cast (not NaN, Infinity, 0x1p3 or 1.5d).
         plain = F.when(F.translate(value, PLAIN_NUMBER_CHARS, "") == "", value.cast(kind))
-        decorated = F.when(value.rlike(NUMBER), F.regexp_replace(value, NUMBER_DECORATIONS, "").cast(kind))
+        decorated = F.when(value.rlike(NUMBER), F.translate(value, NUMBER_DECORATIONS, "").cast(kind))
         return F.coalesce(plain, decorated)
     if kind == "boolean":
         lowered = F.lower(value)
