@@ -39,7 +39,7 @@ class ClusterStep:
 
 
 class EmrCluster(Construct):
-    """An EMR cluster (L1 `AWS::EMR::Cluster`) that a platform engineer would sign off on.
+    """An EMR cluster (L1 `AWS::EMR::Cluster`) with every security decision of the platform taken.
 
     Defaults and decisions:
     - Placed in one private `subnet` of `vpc`; no public IP, no SSH key pair unless `ec2_key_name` is given:
