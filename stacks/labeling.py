@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Fn, Stack
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as assets
 from constructs import Construct
 
@@ -63,17 +62,6 @@ class LabelingStack(Stack):
             source_ip_cidrs=labeling.source_ip_cidrs,
             subscribers=labeling.workers,
             removal_policy=storage.removal_policy,
-        )
-        # Workers' browsers load images straight from the raw bucket (through URLs that Ground Truth
-        # presigns), so the bucket must answer CORS requests from the labeling portal; Ground Truth
-        # requires this for image jobs created through the API. It grants no access by itself: every
-        # request still needs a signature. Set here, because only this layer needs it; it references
-        # nothing of this stack, so the storage stack does not come to depend on it.
-        storage.raw_bucket.add_cors_rule(
-            allowed_methods=[s3.HttpMethods.GET],
-            allowed_origins=[f"https://*.labeling.{self.region}.sagemaker.aws"],
-            exposed_headers=["Access-Control-Allow-Origin"],
-            max_age=3000,
         )
         # Assets, not a BucketDeployment: no copy function to run, and each template is an immutable,
         # content-addressed object that the labeling role may read by its exact key.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
@@ -66,6 +67,17 @@ class StorageStack(Stack):
         self.curated_bucket = self.buckets["curated"]
         self.artifacts_bucket = self.buckets["artifacts"]
         self.athena_results_bucket = self.buckets["athena-results"]
+        if config.labeling.enabled:
+            # Labeling workers' browsers load images straight from the raw bucket (through URLs that
+            # Ground Truth presigns), so the bucket answers CORS requests from the labeling portal, as
+            # Ground Truth requires for image jobs created through the API. It grants no access by
+            # itself: every request still needs a signature.
+            self.raw_bucket.add_cors_rule(
+                allowed_methods=[s3.HttpMethods.GET],
+                allowed_origins=[f"https://*.labeling.{self.region}.sagemaker.aws"],
+                exposed_headers=["Access-Control-Allow-Origin"],
+                max_age=3000,
+            )
 
         acknowledge(
             self,
