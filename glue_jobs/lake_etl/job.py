@@ -147,10 +147,11 @@ def run(
         with _timed(timings, "read_judge_duplicates"):
             judged, duplicated = mark_duplicates(dataset, cached)
         with _timed(timings, "write_curated_and_aggregate"):
-            written_curated, counts = _write_curated(dataset, judged, io.spark_path(partition_uri))
+            rows_in, curated = _write_curated(dataset, judged, io.spark_path(partition_uri))
         with _timed(timings, "write_quarantine"):
-            quarantine = _quarantine_rows(dataset, judged, run_id, io.logical_file(F.col("__file")))
-            written_quarantined = _write_quarantine(quarantine, io.spark_path(quarantine_uri))
+            source_file = io.logical_file(F.col("__file"))
+            quarantine = _quarantine_rows(dataset, judged, run_id, raw.record_text(F.col("__raw")), source_file)
+            quarantined = _write_quarantine(dataset, quarantine, io.spark_path(quarantine_uri))
         with _timed(timings, "label_and_partition_values"):
             labels, partitions = _groups(dataset, judged)
     finally:
@@ -158,10 +159,9 @@ def run(
         if duplicated is not None:
             duplicated.unpersist()
 
-    rows_in = counts["rows_in"]
+    counts = _summarize(dataset, curated, quarantined)
+    rows_curated, rows_quarantined = curated["rows"], quarantined["rows"]
     quarantine_reasons = counts["reasons"]
-    rows_quarantined = sum(quarantine_reasons.values())
-    rows_curated = counts["curated"]
     labels = counts["labels"] if labels is None else labels
     report: dict[str, Any] = {
         "dataset": dataset.name,
@@ -173,7 +173,6 @@ def run(
         "rows_in": rows_in,
         "rows_curated": rows_curated,
         "rows_quarantined": rows_quarantined,
-        "rows_written": {"curated": written_curated, "quarantine": written_quarantined},
         "quarantine_reasons": quarantine_reasons,
         "quarantine_columns": counts["by_column"],
         "columns": {"absent_from_input": raw.absent_columns, "ignored_extra": raw.ignored_columns},
@@ -184,13 +183,13 @@ def run(
         },
     }
     report_dir = join_uri(args.report_path, f"ingest_date={ingest_date}", f"run_id={run_id}")
-    if not rows_in == rows_curated + rows_quarantined == written_curated + written_quarantined:
+    if rows_in != rows_curated + rows_quarantined:
         report["status"] = "failed"
         report["error"] = "rows in != rows curated + rows quarantined"
         io.put_json(join_uri(report_dir, "run_report.json"), report)
         raise InvariantError(
-            f"{dataset.name}: rows in ({rows_in}) != rows curated ({rows_curated}, {written_curated} written) "
-            f"+ rows quarantined ({rows_quarantined}, {written_quarantined} written)"
+            f"{dataset.name}: rows in ({rows_in}) != rows curated ({rows_curated}) "
+            f"+ rows quarantined ({rows_quarantined})"
         )
 
     with _timed(timings, "catalog_and_metrics"):
@@ -276,48 +275,51 @@ def _known_classes(dataset: Dataset) -> list[Any] | None:
     return [False, True] if column.type == "boolean" else None
 
 
-def _metrics(dataset: Dataset) -> list[Column]:
-    """Aggregates of the whole run, observed while the curated rows are written (no extra pass).
+def _curated_metrics(dataset: Dataset) -> list[Column]:
+    """Aggregates of the curated rows, observed as they are written (no extra pass).
 
     Distinct curated rows are compared on features, label and partition values, with HyperLogLog++
     over a 64-bit row hash (within about 1%).
     """
-    reason, curated = F.col("__reason"), F.col("__reason").isNull()
-    metrics = [F.count(F.lit(1)).alias("rows_in"), F.count_if(curated).alias("curated")]
-    metrics += [F.count_if(reason == r).alias(f"reason:{r}") for r in REASONS]
-    metrics += [
-        F.count_if((reason == r) & (F.col("__column") == c)).alias(f"column:{r}:{c}")
-        for r, c in _checked_pairs(dataset)
-    ]
-    metrics += [F.count_if(curated & F.col(c.name).isNull()).alias(f"missing:{c.name}") for c in dataset.columns]
+    metrics = [F.count(F.lit(1)).alias("rows")]
+    metrics += [F.count_if(F.col(c.name).isNull()).alias(f"missing:{c.name}") for c in dataset.columns]
     compared = list(dict.fromkeys([*features(dataset), *dataset.partition_by, *filter(None, [dataset.label])]))
     if compared:
-        metrics.append(F.approx_count_distinct(F.when(curated, F.xxhash64(*compared)), 0.01).alias("distinct"))
+        metrics.append(F.approx_count_distinct(F.xxhash64(*compared), 0.01).alias("distinct"))
     classes = _known_classes(dataset)
     for i, value in enumerate([] if classes is None else classes):
-        metrics.append(F.count_if(curated & (F.col(dataset.label) == F.lit(value))).alias(f"class:{i}"))
+        metrics.append(F.count_if(F.col(dataset.label) == F.lit(value)).alias(f"class:{i}"))
     return metrics
 
 
-def _summarize(dataset: Dataset, observed: dict[str, Any]) -> dict[str, Any]:
+def _quarantine_metrics(dataset: Dataset) -> list[Column]:
+    """Rows per reason, and per (reason, column), observed on the quarantined rows as they are written."""
+    reason = F.col("reason")
+    metrics = [F.count(F.lit(1)).alias("rows")]
+    metrics += [F.count_if(reason == r).alias(f"reason:{r}") for r in REASONS]
+    metrics += [
+        F.count_if((reason == r) & (F.col("column") == c)).alias(f"column:{r}:{c}") for r, c in _checked_pairs(dataset)
+    ]
+    return metrics
+
+
+def _summarize(dataset: Dataset, curated: dict[str, Any], quarantined: dict[str, Any]) -> dict[str, Any]:
     by_column: dict[str, dict[str, int]] = {}
     for reason, column in _checked_pairs(dataset):
-        if observed[f"column:{reason}:{column}"]:
-            by_column.setdefault(reason, {})[column] = observed[f"column:{reason}:{column}"]
+        if quarantined[f"column:{reason}:{column}"]:
+            by_column.setdefault(reason, {})[column] = quarantined[f"column:{reason}:{column}"]
     classes = _known_classes(dataset)
     labels = {}
     if classes is not None:
         label_type = dataset.column(dataset.label).type
         for i, value in enumerate(classes):
             name = str(value).lower() if label_type == "boolean" else str(value)
-            labels[name] = observed[f"class:{i}"]
+            labels[name] = curated[f"class:{i}"]
     return {
-        "rows_in": observed["rows_in"],
-        "curated": observed["curated"],
-        "reasons": {r: observed[f"reason:{r}"] for r in REASONS if observed[f"reason:{r}"]},
+        "reasons": {r: quarantined[f"reason:{r}"] for r in REASONS if quarantined[f"reason:{r}"]},
         "by_column": by_column,
-        "missing": {c.name: observed[f"missing:{c.name}"] for c in dataset.columns},
-        "distinct_rows": observed.get("distinct", 1),
+        "missing": {c.name: curated[f"missing:{c.name}"] for c in dataset.columns},
+        "distinct_rows": curated.get("distinct", 1),
         "labels": labels,
     }
 
@@ -345,38 +347,40 @@ def _groups(dataset: Dataset, judged: DataFrame) -> tuple[dict[str, int] | None,
 def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> tuple[int, dict[str, Any]]:
     """Replace the ingest_date partition: a re-run of the same date never duplicates rows.
 
-    Returns the rows written (counted after the filter, as they reach the writer) and the run's
-    aggregates (observed on every row before the filter), both from this one pass.
+    Returns the rows in (counted on every row, before the split into curated and quarantined) and
+    the aggregates of the curated rows (counted as they reach the writer), both from this one pass.
     """
-    everything, written = Observation("run"), Observation("curated")
+    everything, curated_rows = Observation("rows_in"), Observation("curated")
     curated = (
-        judged.observe(everything, *_metrics(dataset))
+        judged.observe(everything, F.count(F.lit(1)).alias("rows"))
         .where(F.col("__reason").isNull())
         .select(*[c.name for c in dataset.columns])
-        .observe(written, F.count(F.lit(1)).alias("rows"))
+        .observe(curated_rows, *_curated_metrics(dataset))
     )
     curated.write.mode("overwrite").partitionBy(*dataset.partition_by).parquet(path)
-    return written.get["rows"], _summarize(dataset, everything.get)
+    return everything.get["rows"], curated_rows.get
 
 
-def _quarantine_rows(dataset: Dataset, judged: DataFrame, run_id: str, source_file: Column) -> DataFrame:
+def _quarantine_rows(
+    dataset: Dataset, judged: DataFrame, run_id: str, raw_record: Column, source_file: Column
+) -> DataFrame:
     # A duplicate passed every other rule, so it was not kept raw: its record is the row as typed.
     as_typed = F.to_json(F.struct(*[c.name for c in dataset.columns]), {"ignoreNullFields": "false"})
     return judged.where(F.col("__reason").isNotNull()).select(
         F.lit(run_id).alias("run_id"),
         F.col("__reason").alias("reason"),
         F.col("__column").alias("column"),
-        F.coalesce(F.col("__raw"), as_typed).alias("raw_record"),
+        F.coalesce(raw_record, as_typed).alias("raw_record"),
         source_file.alias("source_file"),
     )
 
 
-def _write_quarantine(quarantine: DataFrame, path: str) -> int:
-    """Replace the ingest_date partition of the quarantine, as for curated rows."""
+def _write_quarantine(dataset: Dataset, quarantine: DataFrame, path: str) -> dict[str, Any]:
+    """Replace the ingest_date partition of the quarantine, as for curated rows; returns its counts."""
     observed = Observation("quarantine")
-    writer = quarantine.observe(observed, F.count(F.lit(1)).alias("rows")).write.mode("overwrite")
+    writer = quarantine.observe(observed, *_quarantine_metrics(dataset)).write.mode("overwrite")
     writer.option("ignoreNullFields", False).json(path)
-    return observed.get["rows"]
+    return observed.get
 
 
 def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> RunResult:

@@ -7,6 +7,7 @@ to quarantine, not fail the read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -51,10 +52,16 @@ def raw_value(index: int) -> str:
 
 @dataclass
 class RawInput:
-    """Raw rows: `__v<i>` strings per declared column, `__parse_error`, `__file`, and what `raw_record` needs."""
+    """Raw rows: `__v<i>` strings per declared column, `__parse_error`, `__file`, and what `raw_record` needs.
+
+    `raw_record` is what a rejected row keeps of its input, cheap to build on every row; `record_text`
+    turns it into the text written to the quarantine, for the rejected rows only. (`to_json` has no
+    generated code: in the pass over every row it would make Spark interpret that whole projection.)
+    """
 
     df: DataFrame
     raw_record: Column
+    record_text: Callable[[Column], Column] = lambda kept: kept
     absent_columns: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
 
@@ -132,8 +139,12 @@ def _read_csv(spark: SparkSession, dataset: Dataset, path: str) -> RawInput:
         F.input_file_name().alias(FILE),
     )
     as_read = F.struct(*[F.col(f"__c{i}").alias(name) for i, name in enumerate(header)])
-    raw_record = F.coalesce(F.col(CORRUPT), F.to_json(as_read, {"ignoreNullFields": "false"}))
-    return RawInput(df, raw_record, absent, ignored)
+    raw_record = F.struct(F.col(CORRUPT).alias("line"), as_read.alias("fields"))
+
+    def record_text(kept: Column) -> Column:
+        return F.coalesce(kept.getField("line"), F.to_json(kept.getField("fields"), {"ignoreNullFields": "false"}))
+
+    return RawInput(df, raw_record, record_text, absent, ignored)
 
 
 def _json_fields(dataset: Dataset, record: Column) -> tuple[list[Column], Column]:
