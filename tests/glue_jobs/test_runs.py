@@ -92,6 +92,15 @@ def test_empty_input(lake, spark, aws):
     assert json.loads(report.read_text())["status"] == "succeeded"
 
 
+def test_files_without_rows(lake, spark):
+    """A header-only CSV and an empty file: a run over no rows still completes, with every count at 0."""
+    done = lake.run(SPEC, {"header_only.csv": "id,age,sex,income\n", "empty.csv": ""})
+    assert (done.report["rows_in"], done.report["rows_curated"], done.report["rows_quarantined"]) == (0, 0, 0)
+    assert done.report["input"]["files"] == 2
+    assert done.report["quarantine_reasons"] == {}
+    assert done.curated(spark) == [] and done.quarantine() == []
+
+
 def test_stale_partitions_without_delete_permission_only_warn(lake, aws, monkeypatch, caplog):
     lake.run(SPEC, {"census.csv": FIRST}, run_id="first")
     lake.put_raw("census", {"census.csv": "id,age,sex,income\n1,31,Male,110\n"})
