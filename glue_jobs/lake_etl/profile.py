@@ -71,7 +71,11 @@ def ml_profile(
             counted = {k: v for k, v in label_counts.items() if k is not None}
             total = sum(counted.values())
             label["classes"] = dict(sorted(counted.items()))
-            if len(counted) >= 2:
+            if total == 0:  # no curated rows, or none with a label: there is no balance to measure
+                label["minority_class"], label["minority_share"] = None, 0.0
+                if rows:
+                    reasons.append(f"label {dataset.label} is missing in every row")
+            elif len(counted) >= 2:
                 minority = min(counted, key=lambda k: (counted[k], k))
                 label["minority_class"] = minority
                 label["minority_share"] = counted[minority] / total
@@ -80,7 +84,7 @@ def ml_profile(
                         f"label {dataset.label} is imbalanced: class {minority!r} is {label['minority_share']:.1%} "
                         f"of labelled rows; at least {limits['min_minority_share']:.0%} expected"
                     )
-            elif rows:
+            else:
                 label["minority_class"], label["minority_share"] = None, 0.0
                 reasons.append(f"label {dataset.label} has {len(counted)} class(es); a classifier needs at least 2")
     return {

@@ -57,6 +57,14 @@ def test_imbalanced_label_is_not_ml_ready(lake):
     assert relaxed.profile["ml_ready"] is True
 
 
+def test_a_run_with_no_curated_rows_profiles_its_label(lake):
+    """Every row quarantined: the boolean label's known classes both count 0, and the run completes."""
+    done = lake.run(SPAM, {"emails.csv": "id,from_domain,body,spam\nx,a.com,hi,T\n2,b.com,yo,maybe\n"})
+    assert done.report["rows_curated"] == 0 and done.report["rows_quarantined"] == 2
+    assert done.profile["label"]["classes"] == {"false": 0, "true": 0}
+    assert done.profile["ml_ready"] is False
+
+
 def test_duplicate_rows_missing_values_and_size():
     dataset = parse_dataset(
         '{"name": "d", "format": "csv", "columns": [{"name": "a"}, {"name": "b"}, {"name": "y", "type": "double"}],'
@@ -80,6 +88,24 @@ def test_single_class_label():
     )
     profile = ml_profile(dataset, rows=500, missing={"a": 0, "y": 0}, distinct_rows=500, label_counts={"true": 500})
     assert profile["reasons"] == ["label y has 1 class(es); a classifier needs at least 2"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "missing", "reason"),
+    [
+        (0, 0, "0 rows; at least 100 expected"),
+        (500, 500, "label y is missing in every row"),
+    ],
+)
+def test_a_label_without_labelled_rows(rows, missing, reason):
+    """Known classes (a boolean label) all counted 0: no curated rows, or every label missing."""
+    dataset = parse_dataset(
+        '{"name": "d", "format": "csv", "columns": [{"name": "a"}, {"name": "y", "type": "boolean"}], "label": "y"}'
+    )
+    counts = {"false": 0, "true": 0}
+    profile = ml_profile(dataset, rows, {"a": 0, "y": missing}, distinct_rows=rows, label_counts=counts)
+    assert profile["label"]["minority_class"] is None and profile["label"]["minority_share"] == 0.0
+    assert reason in profile["reasons"] and profile["ml_ready"] is False
 
 
 @pytest.mark.parametrize(
