@@ -1,6 +1,10 @@
 """Wall time of the curate job on a 1M-row CSV, next to a bare Spark CSV -> Parquet conversion of it.
 
-    python -m benchmarks.etl [--rows 1000000] [--runs 2]      (make bench-etl)
+    python -m benchmarks.etl [--dataset houses|spam] [--rows 1000000] [--runs 2]      (make bench-etl)
+
+Two shapes of data from the course: `houses` (the default; eight typed columns, prices written like
+"$125,000", dates, ranges, a pattern: typing-heavy) and `spam` (e-mails: a long free-text body, a
+domain pattern and a boolean label: text-heavy).
 
 All run in the same Spark session (local, every core), after a small warm-up of each, on the same
 file; the job runs exactly as on Glue (moto stands in for the catalog and metrics, LocalLakeIO for
@@ -24,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SPEC = {
+HOUSES = {
     "name": "houses",
     "format": "csv",
     "null_values": ["", "?"],
@@ -41,10 +45,22 @@ SPEC = {
     "primary_key": ["house_id"],
     "label": "price",
 }
+SPAM = {
+    "name": "spam",
+    "format": "csv",
+    "columns": [
+        {"name": "id", "type": "bigint", "required": True},
+        {"name": "from_domain", "type": "string", "required": True, "pattern": r"^[a-z0-9.-]+\.[a-z]{2,}$"},
+        {"name": "body", "type": "string", "required": True},
+        {"name": "spam", "type": "boolean", "required": True},
+    ],
+    "primary_key": ["id"],
+    "label": "spam",
+}
 CITIES = ["Austin", "Boston", "Denver", "Seattle", "Portland", "Chicago", "Atlanta", "Miami"]
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> None:
+def generate_houses(path: Path, rows: int, seed: int = 7) -> None:
     """A houses CSV with prices like "$125,000" and about 0.2% dirty rows."""
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as out:
@@ -67,6 +83,33 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             elif dirt < 0.002:
                 line = line.replace(",2023-", ",20x3-", 1)  # type_mismatch
             out.write(line)
+
+
+WORDS = ["free", "money", "offer", "click", "meeting", "agenda", "report", "invoice", "lunch", "team", "prize"]
+DOMAINS = ["example.com", "mail.org", "deals.biz", "corp.net"]
+
+
+def generate_spam(path: Path, rows: int, seed: int = 7) -> None:
+    """An e-mail CSV with a quoted body of 10-40 words and about 0.2% dirty rows."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("id,from_domain,body,spam\n")
+        for i in range(1, rows + 1):
+            body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 40)))
+            line = f'{i},{rng.choice(DOMAINS)},"{body}",{rng.choice("TF")}\n'
+            dirt = rng.random()
+            if dirt < 0.0005:
+                line = f"{i},{rng.choice(DOMAINS)}\n"  # parse_error
+            elif dirt < 0.001:
+                line = line.replace(".", "_", 1)  # pattern_mismatch
+            elif dirt < 0.0015:
+                line = f"{max(1, i - 1)}" + line[len(str(i)) :]  # duplicate_key
+            elif dirt < 0.002:
+                line = line[: line.rindex(",")] + ",maybe\n"  # type_mismatch
+            out.write(line)
+
+
+DATASETS = {"houses": (HOUSES, generate_houses), "spam": (SPAM, generate_spam)}
 
 
 def spark_session():
@@ -93,7 +136,7 @@ def bare(spark, source: Path, target: Path) -> float:
     return time.perf_counter() - started
 
 
-def required_work(spark, source: Path, target: Path) -> float:
+def required_work(spark, spec: dict, source: Path, target: Path) -> float:
     """Read, type and judge every row with the job's own code, and write each row once."""
     from pyspark.sql import functions as F
 
@@ -105,31 +148,32 @@ def required_work(spark, source: Path, target: Path) -> float:
     for key, value in SPARK_SETTINGS.items():
         spark.conf.set(key, value)
     started = time.perf_counter()
-    dataset = parse_dataset(json.dumps(SPEC))
+    dataset = parse_dataset(json.dumps(spec))
     raw = read_raw(spark, dataset, str(source))
     judged = classify(dataset, raw.df, raw.raw_record, F.col(FILE))
     judged.select(*[c.name for c in dataset.columns], "__reason").write.mode("overwrite").parquet(str(target))
     return time.perf_counter() - started
 
 
-def job(spark, root: Path, source: Path, run_id: str) -> tuple[float, dict]:
+def job(spark, spec: dict, root: Path, source: Path, run_id: str) -> tuple[float, dict]:
     import boto3
 
     from glue_jobs.lake_etl.job import JobArgs, run
     from glue_jobs.lake_etl.lake_io import LocalLakeIO
 
     io = LocalLakeIO(root)
-    raw = io.local_path("s3://raw/houses/houses.csv")
+    name = spec["name"]
+    raw = io.local_path(f"s3://raw/{name}/{name}.csv")
     raw.parent.mkdir(parents=True, exist_ok=True)
     if raw.exists() or raw.is_symlink():
         raw.unlink()
     raw.symlink_to(source)
     args = JobArgs(
-        dataset_spec=json.dumps(SPEC),
-        raw_path="s3://raw/houses/",
-        curated_path="s3://curated/houses/",
-        quarantine_path="s3://curated/_quarantine/houses/",
-        report_path="s3://artifacts/reports/houses/",
+        dataset_spec=json.dumps(spec),
+        raw_path=f"s3://raw/{name}/",
+        curated_path=f"s3://curated/{name}/",
+        quarantine_path=f"s3://curated/_quarantine/{name}/",
+        report_path=f"s3://artifacts/reports/{name}/",
         curated_database="bench_curated",
         environment="bench",
         run_id=run_id,
@@ -143,6 +187,7 @@ def job(spark, root: Path, source: Path, run_id: str) -> tuple[float, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="houses")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=2, help="timed runs of each (default 2; the median is shown)")
     args = parser.parse_args()
@@ -154,7 +199,8 @@ def main() -> None:
 
         boto3.client("glue").create_database(DatabaseInput={"Name": "bench_curated"})
         work = Path(tmp)
-        source, warmup = work / "houses.csv", work / "warmup.csv"
+        spec, generate = DATASETS[args.dataset]
+        source, warmup = work / f"{args.dataset}.csv", work / "warmup.csv"
         started = time.perf_counter()
         generate(source, args.rows)
         generate(warmup, 20_000, seed=1)
@@ -166,13 +212,13 @@ def main() -> None:
 
         spark = spark_session()
         bare(spark, warmup, work / "bare-warmup")
-        required_work(spark, warmup, work / "required-warmup")
-        job(spark, work / "lake-warmup", warmup, "warmup")
+        required_work(spark, spec, warmup, work / "required-warmup")
+        job(spark, spec, work / "lake-warmup", warmup, "warmup")
         bare_times, required_times, job_times, summary = [], [], [], {}
         for attempt in range(args.runs):
             bare_times.append(bare(spark, source, work / "bare"))
-            required_times.append(required_work(spark, source, work / "required"))
-            seconds, summary = job(spark, work / "lake", source, f"run-{attempt}")
+            required_times.append(required_work(spark, spec, source, work / "required"))
+            seconds, summary = job(spark, spec, work / "lake", source, f"run-{attempt}")
             job_times.append(seconds)
             print(
                 f"run {attempt + 1}: bare {bare_times[-1]:.1f} s, read+type+judge+write "
@@ -182,7 +228,8 @@ def main() -> None:
         spark.stop()
 
     floor, required, etl = (statistics.median(t) for t in (bare_times, required_times, job_times))
-    print(f"input                      {args.rows:,} rows, {size / 1e6:.0f} MB CSV, {os.cpu_count()} cores")
+    shape = f"{args.dataset}: {args.rows:,} rows, {size / 1e6:.0f} MB CSV, {os.cpu_count()} cores"
+    print(f"input                      {shape}")
     print(f"bare CSV -> Parquet        {floor:6.1f} s")
     print(f"read+type+judge+write      {required:6.1f} s   {required / floor:5.2f}x (rules only, rows written once)")
     print(f"ETL job (curate_dataset)   {etl:6.1f} s")
