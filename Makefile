@@ -2,6 +2,7 @@
 # Every target sets up what it needs first; ENV picks the environment (config/environments/<ENV>.yaml).
 
 ENV ?= dev
+DATASET ?= houses
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
@@ -59,8 +60,9 @@ demo: setup
 	$(PY) -m tools.demo --env $(ENV)
 
 ## bench-etl: the ETL job on a generated 1M-row CSV, next to a bare Spark CSV->Parquet conversion.
+##            DATASET=houses (typed columns, the default) or DATASET=spam (free text).
 bench-etl: setup
-	$(PY) -m benchmarks.etl
+	$(PY) -m benchmarks.etl --dataset $(DATASET)
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache
