@@ -138,6 +138,8 @@ def run(
         log.info("%s: %d raw file(s) under %s", dataset.name, len(files), args.raw_path)
         raw = read_raw(spark, dataset, io.spark_path(args.raw_path)) if files else empty_input(spark, dataset)
         judged = classify(dataset, raw.df, raw.raw_record, F.col(FILE))
+        # Besides reading the input once, the cache keeps each write's generated code small: a filter
+        # straight after reading and judging makes one method too large for the JVM to compile.
         cached = judged.persist(StorageLevel.MEMORY_AND_DISK)
     duplicated = None
     partition_uri = join_uri(args.curated_path, f"ingest_date={ingest_date}")
