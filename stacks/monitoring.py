@@ -444,10 +444,9 @@ def dms_task_identifiers(config: PlatformConfig) -> list[str]:
     the naming contract), when they replicate through tasks on a replication instance.
 
     DMS Serverless publishes its metrics per replication config, under a resource id rather than a
-    task identifier; its failures and stops reach the topic through the DMS rule. The ingestion
-    section is owned by that layer and read by name: a config without it has no task to alarm on.
+    task identifier; its failures and stops reach the topic through the DMS rule.
     """
-    dms = getattr(config.ingestion, "dms", None)
-    if dms is None or getattr(dms, "capacity", "instance") != "instance":
+    dms = config.ingestion.dms
+    if not config.ingestion.enabled or dms.capacity != "instance":
         return []
-    return [f"{config.name_prefix}-{source.name}" for source in getattr(dms, "sources", [])]
+    return [f"{config.name_prefix}-{source.name}" for source in dms.sources]

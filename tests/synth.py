@@ -18,11 +18,23 @@ class SynthError(AssertionError):
 
 
 class Synth:
-    """One environment synthesized by `app.py`, exactly as `make synth` does it."""
+    """One environment (a name in config/environments/ or a config file's path) synthesized by
+    `app.py`, exactly as `make synth` does it; `config` is the config it was built from."""
 
     def __init__(self, env: str, outdir: Path) -> None:
         self.env = env
         self.outdir = outdir
+
+    @cached_property
+    def config(self):
+        from config import load_config
+
+        return load_config(path=self.env) if self.env.endswith(".yaml") else load_config(self.env)
+
+    @property
+    def name(self) -> str:
+        """The environment's name ('dev', or a fixture's file name 'full')."""
+        return Path(self.env).stem
 
     @cached_property
     def manifest(self) -> dict:
@@ -76,15 +88,16 @@ def run_app(env: str, outdir: Path, extra_env: dict[str, str] | None = None) -> 
     return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=environ, capture_output=True, text=True)
 
 
-def synthesize_all(envs: list[str], base: Path) -> dict[str, Synth]:
-    """Synthesize each environment in its own process, side by side (two at a time on two cores)."""
+def synthesize_all(targets: dict[str, str], base: Path) -> dict[str, Synth]:
+    """Synthesize each target (key: an environment name or a config file's path) in its own
+    process, side by side (two at a time on two cores)."""
 
-    def one(env: str) -> Synth:
-        outdir = base / env
-        result = run_app(env, outdir)
+    def one(key: str) -> Synth:
+        outdir = base / key.replace("/", "-")
+        result = run_app(targets[key], outdir)
         if result.returncode != 0:
-            raise SynthError(f"synth of {env} failed:\n{result.stderr[-6000:]}")
-        return Synth(env, outdir)
+            raise SynthError(f"synth of {targets[key]} failed:\n{result.stderr[-6000:]}")
+        return Synth(targets[key], outdir)
 
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return dict(zip(envs, pool.map(one, envs), strict=True))
+        return dict(zip(targets, pool.map(one, targets), strict=True))

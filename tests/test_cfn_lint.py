@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".cfnlintrc.yaml"
 
 
-def test_every_template_is_clean(synths):
-    templates = [str(path) for synth in synths.values() for path in synth.template_files]
+def test_every_template_is_clean(platform_synths):
+    templates = [str(path) for synth in platform_synths.values() for path in synth.template_files]
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(CONFIG), "--", *templates],
         cwd=ROOT,

@@ -13,8 +13,8 @@ from lake_constructs.compliance import RULE_PACKS, acknowledge, add_rule_packs
 RULE_PREFIXES = ("AwsSolutions-", "HIPAA.Security-", "NIST.800.53.R5-", "PCI.DSS.321-", "CloudFormation-Validate::")
 
 
-def test_no_environment_has_an_unacknowledged_finding(synths):
-    for env, synth in synths.items():
+def test_no_environment_has_an_unacknowledged_finding(platform_synths):
+    for env, synth in platform_synths.items():
         violations = [
             (report["pluginName"], v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
             for report in synth.report["pluginReports"]
@@ -23,9 +23,9 @@ def test_no_environment_has_an_unacknowledged_finding(synths):
         assert violations == [], f"{env}: {violations}"
 
 
-def test_every_acknowledgment_names_a_rule_of_the_packs_and_gives_a_specific_reason(synths):
+def test_every_acknowledgment_names_a_rule_of_the_packs_and_gives_a_specific_reason(platform_synths):
     seen = 0
-    for synth in synths.values():
+    for synth in platform_synths.values():
         for path, rule, reason in synth.acknowledgments:
             seen += 1
             assert rule.startswith(RULE_PREFIXES), f"{path}: {rule} is not a rule of the packs or the validator"
@@ -34,11 +34,11 @@ def test_every_acknowledgment_names_a_rule_of_the_packs_and_gives_a_specific_rea
     assert seen, "expected the known acknowledgments (access-log encryption, replication) to be recorded"
 
 
-def test_acknowledgments_sit_below_the_stack_where_they_can(synths):
+def test_acknowledgments_sit_below_the_stack_where_they_can(platform_synths):
     """Stack-wide acknowledgments are kept to rules that concern every resource of their type there."""
     stack_wide = {
         rule.split("-", 1)[1]
-        for synth in synths.values()
+        for synth in platform_synths.values()
         for path, rule, _ in synth.acknowledgments
         if path.count("/") == 2
     }

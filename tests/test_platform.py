@@ -1,8 +1,9 @@
-"""Properties every stack of every environment must have, whichever layer it belongs to."""
+"""Properties every stack of every environment (and of every fixture config) must have, whichever
+layer it belongs to."""
 
 import pytest
 
-from .conftest import ENVIRONMENTS
+from .conftest import PLATFORMS
 
 # Resources whose loss is data loss: they must outlive their stack unless the env is ephemeral.
 STATEFUL_TYPES = {
@@ -16,22 +17,25 @@ STATEFUL_TYPES = {
 }
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_every_stack_is_named_for_its_project_environment_and_layer(synths, env):
+@pytest.mark.parametrize("env", PLATFORMS)
+def test_every_stack_is_named_for_its_project_environment_and_layer(platform_synths, env):
+    synth = platform_synths[env]
     names = {
         a["displayName"]: a["properties"].get("stackName")
-        for a in synths[env].manifest["artifacts"].values()
+        for a in synth.manifest["artifacts"].values()
         if a["type"] == "aws:cloudformation:stack"
     }
     for display, stack_name in names.items():
         layer = display.rsplit("/", 1)[-1]
-        assert stack_name == f"mlake-{env}-{layer}"
+        assert stack_name == f"{synth.config.name_prefix}-{layer}"
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_config_tags_are_on_every_taggable_resource(synths, configs, env):
-    expected = {**configs[env].tags, "project": "mlake", "environment": env}
-    for layer, template in synths[env].stacks.items():
+@pytest.mark.parametrize("env", PLATFORMS)
+def test_config_tags_are_on_every_taggable_resource(platform_synths, env):
+    synth = platform_synths[env]
+    config = synth.config
+    expected = {**config.tags, "project": config.project, "environment": config.environment}
+    for layer, template in synth.stacks.items():
         for logical_id, resource in template["Resources"].items():
             tags = resource.get("Properties", {}).get("Tags")
             if isinstance(tags, list):
@@ -44,10 +48,11 @@ def test_config_tags_are_on_every_taggable_resource(synths, configs, env):
             assert not missing, f"{env}/{layer}/{logical_id} ({resource['Type']}) lacks tags {missing}"
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_stateful_resources_survive_unless_the_environment_is_ephemeral(synths, configs, env):
-    ephemeral = configs[env].ephemeral
-    for layer, template in synths[env].stacks.items():
+@pytest.mark.parametrize("env", PLATFORMS)
+def test_stateful_resources_survive_unless_the_environment_is_ephemeral(platform_synths, env):
+    synth = platform_synths[env]
+    ephemeral = synth.config.ephemeral
+    for layer, template in synth.stacks.items():
         for logical_id, resource in template["Resources"].items():
             if resource["Type"] not in STATEFUL_TYPES:
                 continue

@@ -33,12 +33,6 @@ def test_shipped_environments_load(env):
     assert config.environment == env
 
 
-def test_the_shipped_environments_are_dev_prod_and_minimal():
-    assert set(environment_names()) >= {"dev", "prod", "minimal"}
-    assert load_config("dev").ephemeral is True
-    assert load_config("prod").ephemeral is False
-
-
 def test_invalid_cidr(tmp_path):
     message = error_for(tmp_path, {"network": {"enabled": True, "cidr": "10.0.0.300/16"}})
     assert "network.cidr (line" in message

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from config import load_config
 from tools import local_run
+
+# The local runner's own --env: the shipped dev environment and its sample datasets.
+DEV = load_config("dev")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,9 +53,9 @@ def test_sample_dataset_end_to_end(spark, tmp_path, capsys, monkeypatch):
     reports = next((tmp_path / "reports" / "dog_breeds" / "ingest_date=2024-06-01").glob("run_id=*"))
     assert json.loads((reports / "ml_profile.json").read_text())["ml_ready"] is True
     catalog = json.loads((tmp_path / "catalog" / "dog_breeds.json").read_text())
-    assert catalog["table"]["DatabaseName"] == "mlake_dev_curated"
+    assert catalog["table"]["DatabaseName"] == DEV.database_name("curated")
     assert catalog["table"]["StorageDescriptor"]["Location"] == (
-        "s3://mlake-dev-curated-123456789012-us-east-1/dog_breeds/"
+        f"s3://{DEV.bucket_name('curated', '123456789012', 'us-east-1')}/dog_breeds/"
     )
     assert [p["Values"] for p in catalog["partitions"]] == [["2024-06-01"]]
 

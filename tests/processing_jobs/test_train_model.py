@@ -4,15 +4,15 @@ import json
 
 import pytest
 
-from config import load_config
 from processing_jobs import train_model
+from tests.fixtures import fixture_config
 
 pyspark = pytest.importorskip("pyspark")
 
 
 def spec(name: str) -> dict:
-    """A dev dataset as the step receives it: the DatasetSpec as JSON, read back into plain Python."""
-    return json.loads(load_config("dev").catalog.dataset(name).model_dump_json())
+    """A dataset of the full fixture as the step receives it: the DatasetSpec as JSON, read back into plain Python."""
+    return json.loads(fixture_config("full").catalog.dataset(name).model_dump_json())
 
 
 def test_dog_breeds_is_a_classification_over_the_declared_breeds():

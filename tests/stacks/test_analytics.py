@@ -5,12 +5,18 @@ import pytest
 from lake_constructs.athena_workgroup import QUERY_ACTIONS
 from lake_constructs.lake_access import CATALOG_READ_ACTIONS
 
+from ..fixtures import fixture_config
+
+FULL = fixture_config("full")
+RETAINED = fixture_config("retained")
+MINIMAL = fixture_config("minimal")
+
 JOINED_ACCOUNT = [{"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]
 
 
-@pytest.fixture(params=["dev", "prod", "minimal"])
-def synth(request, synths):
-    return synths[request.param]
+@pytest.fixture(params=["full", "retained", "minimal"])
+def synth(request, fixtures):
+    return fixtures[request.param]
 
 
 def workgroup(synth) -> dict:
@@ -32,55 +38,64 @@ def storage_output(value) -> str:
     return value["Fn::GetStackOutput"]["OutputName"]
 
 
-def test_analytics_is_on_in_every_shipped_environment(synths):
-    assert all("analytics" in synth.stacks for synth in synths.values())
+def test_analytics_is_on_in_every_fixture_config(fixtures):
+    assert all("analytics" in synth.stacks for synth in fixtures.values())
 
 
-def test_the_workgroup_enforces_engine_3_encrypted_results_a_cutoff_and_metrics(synth, configs):
+def test_the_workgroup_enforces_engine_3_encrypted_results_a_cutoff_and_metrics(synth):
     properties = workgroup(synth)
-    assert properties["Name"] == f"mlake-{synth.env}-analytics"
+    assert properties["Name"] == f"{synth.config.name_prefix}-analytics"
     assert properties["RecursiveDeleteOption"] is True
     settings = properties["WorkGroupConfiguration"]
     assert settings["EnforceWorkGroupConfiguration"] is True
     assert settings["EngineVersion"] == {"SelectedEngineVersion": "Athena engine version 3"}
     assert settings["PublishCloudWatchMetricsEnabled"] is True
-    assert settings["BytesScannedCutoffPerQuery"] == configs[synth.env].analytics.bytes_scanned_cutoff_mb * 1024**2
+    assert settings["BytesScannedCutoffPerQuery"] == synth.config.analytics.bytes_scanned_cutoff_mb * 1024**2
     results = settings["ResultConfiguration"]
     assert results["OutputLocation"] == {
-        "Fn::Join": ["", [f"s3://mlake-{synth.env}-athena-results-", *JOINED_ACCOUNT, f"/mlake-{synth.env}-analytics/"]]
+        "Fn::Join": [
+            "",
+            [
+                f"s3://{synth.config.name_prefix}-athena-results-",
+                *JOINED_ACCOUNT,
+                f"/{synth.config.name_prefix}-analytics/",
+            ],
+        ]
     }
     assert results["EncryptionConfiguration"]["EncryptionOption"] == "SSE_KMS"
     assert storage_output(results["EncryptionConfiguration"]["KmsKey"]).startswith("PublishOutputFnGetAttLakeKey")
 
 
-def test_dev_cutoff_is_one_gib(dev):
-    assert workgroup(dev)["WorkGroupConfiguration"]["BytesScannedCutoffPerQuery"] == 1024**3
+def test_dev_cutoff_is_one_gib(full):
+    assert workgroup(full)["WorkGroupConfiguration"]["BytesScannedCutoffPerQuery"] == 1024**3
 
 
-def test_every_dataset_gets_a_preview_on_the_curated_database(dev, configs):
-    queries = {q["Properties"]["Name"]: q for q in dev.resources("analytics", "AWS::Athena::NamedQuery").values()}
-    for dataset in configs["dev"].catalog.datasets:
+def test_every_dataset_gets_a_preview_on_the_curated_database(full):
+    queries = {q["Properties"]["Name"]: q for q in full.resources("analytics", "AWS::Athena::NamedQuery").values()}
+    for dataset in FULL.catalog.datasets:
         properties = queries[f"{dataset.name}: preview"]["Properties"]
-        assert properties["Database"] == "mlake_dev_curated"
-        assert properties["QueryString"] == f'SELECT *\nFROM "mlake_dev_curated"."{dataset.name}"\nLIMIT 10;'
+        assert properties["Database"] == f"{FULL.database_name('')}curated"
+        assert (
+            properties["QueryString"] == f'SELECT *\nFROM "{FULL.database_name("")}curated"."{dataset.name}"\nLIMIT 10;'
+        )
 
 
-def test_labelled_datasets_get_their_class_balance_and_continuous_labels_their_distribution(dev):
-    names = {q["Properties"]["Name"] for q in dev.resources("analytics", "AWS::Athena::NamedQuery").values()}
+def test_labelled_datasets_get_their_class_balance_and_continuous_labels_their_distribution(full):
+    names = {q["Properties"]["Name"] for q in full.resources("analytics", "AWS::Athena::NamedQuery").values()}
     for name in ("characters", "spam_emails", "dog_breeds", "adult_census"):
         assert f"{name}: class balance" in names
     assert "houses: label distribution" in names and "houses: class balance" not in names
     assert not any(name.startswith("access_logs:") and "preview" not in name for name in names)
 
 
-def test_the_course_census_query_is_there_for_the_census_dataset_only(dev):
+def test_the_course_census_query_is_there_for_the_census_dataset_only(full):
     census = [
         q["Properties"]
-        for q in dev.resources("analytics", "AWS::Athena::NamedQuery").values()
+        for q in full.resources("analytics", "AWS::Athena::NamedQuery").values()
         if "sex = 'Male'" in q["Properties"]["QueryString"]
     ]
     assert [q["QueryString"] for q in census] == [
-        'SELECT *\nFROM "mlake_dev_curated"."adult_census"\nWHERE sex = \'Male\' AND age > 39\nLIMIT 10;'
+        f'SELECT *\nFROM "{FULL.database_name("")}curated"."adult_census"\nWHERE sex = \'Male\' AND age > 39\nLIMIT 10;'
     ]
 
 
@@ -90,41 +105,41 @@ def test_every_named_query_is_in_the_workgroup_and_depends_on_it(synth):
     for query in queries:
         assert query["Properties"]["WorkGroup"] == {"Ref": workgroup_id}
         assert query["DependsOn"] == [workgroup_id]
-        assert query["Properties"]["Database"] == f"mlake_{synth.env}_curated"
+        assert query["Properties"]["Database"] == f"{synth.config.database_name('')}curated"
 
 
-def test_an_environment_without_datasets_has_no_named_queries(minimal, configs):
-    assert not configs["minimal"].catalog.datasets
+def test_an_environment_without_datasets_has_no_named_queries(minimal):
+    assert not MINIMAL.catalog.datasets
     assert not minimal.resources("analytics", "AWS::Athena::NamedQuery")
 
 
-def test_prod_gets_the_queries_of_its_own_datasets(prod, configs):
-    names = {q["Properties"]["Name"] for q in prod.resources("analytics", "AWS::Athena::NamedQuery").values()}
-    for dataset in configs["prod"].catalog.datasets:
+def test_prod_gets_the_queries_of_its_own_datasets(retained):
+    names = {q["Properties"]["Name"] for q in retained.resources("analytics", "AWS::Athena::NamedQuery").values()}
+    for dataset in RETAINED.catalog.datasets:
         assert any(dataset.name in name for name in names), (dataset.name, names)
 
 
 def test_the_user_policy_runs_queries_in_this_workgroup_only(synth):
-    assert policy(synth)["ManagedPolicyName"] == f"mlake-{synth.env}-analytics-query"
+    assert policy(synth)["ManagedPolicyName"] == f"{synth.config.name_prefix}-analytics-query"
     run = statement(synth, "RunQueriesInTheWorkgroup")
     assert run["Action"] == QUERY_ACTIONS
-    assert run["Resource"]["Fn::Join"][1][-1] == f":workgroup/mlake-{synth.env}-analytics"
+    assert run["Resource"]["Fn::Join"][1][-1] == f":workgroup/{synth.config.name_prefix}-analytics"
 
 
-def test_the_user_policy_reads_the_curated_catalog_entries_only(dev, configs):
-    read = statement(dev, "ReadTheCuratedCatalog")
+def test_the_user_policy_reads_the_curated_catalog_entries_only(full):
+    read = statement(full, "ReadTheCuratedCatalog")
     assert read["Action"] == CATALOG_READ_ACTIONS
     suffixes = [resource["Fn::Join"][1][-1] for resource in read["Resource"]]
-    tables = sorted(f":table/mlake_dev_curated/{d.name}" for d in configs["dev"].catalog.datasets)
-    assert sorted(suffixes) == sorted([":catalog", ":database/mlake_dev_curated", *tables])
+    tables = sorted(f":table/{FULL.database_name('')}curated/{d.name}" for d in FULL.catalog.datasets)
+    assert sorted(suffixes) == sorted([":catalog", f":database/{FULL.database_name('')}curated", *tables])
 
 
-def test_the_user_policy_reads_curated_table_prefixes_and_not_the_quarantine(dev, configs):
-    statements = policy(dev)["PolicyDocument"]["Statement"]
+def test_the_user_policy_reads_curated_table_prefixes_and_not_the_quarantine(full):
+    statements = policy(full)["PolicyDocument"]["Statement"]
     (get,) = [s for s in statements if s["Action"] == "s3:GetObject"]
     prefixes = sorted(resource["Fn::Join"][1][-1] for resource in get["Resource"])
-    assert prefixes == sorted(f"/{d.name}/*" for d in configs["dev"].catalog.datasets)
-    assert all(resource["Fn::Join"][1][2] == ":s3:::mlake-dev-curated-" for resource in get["Resource"])
+    assert prefixes == sorted(f"/{d.name}/*" for d in FULL.catalog.datasets)
+    assert all(resource["Fn::Join"][1][2] == f":s3:::{FULL.bucket_prefix}-curated-" for resource in get["Resource"])
     (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket" and "Sid" not in s]
     assert not any("_quarantine" in prefix for prefix in listing["Condition"]["StringLike"]["s3:prefix"])
 
@@ -138,9 +153,9 @@ def test_the_user_policy_writes_and_reads_the_workgroup_results_prefix_only(synt
         "s3:PutObject",
     ]
     (resource,) = [write["Resource"]]
-    assert resource["Fn::Join"][1][-1] == f"/mlake-{synth.env}-analytics/*"
+    assert resource["Fn::Join"][1][-1] == f"/{synth.config.name_prefix}-analytics/*"
     listing = statement(synth, "ListQueryResults")
-    prefix = f"mlake-{synth.env}-analytics/"
+    prefix = f"{synth.config.name_prefix}-analytics/"
     assert listing["Condition"] == {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}}
 
 

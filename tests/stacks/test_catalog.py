@@ -9,12 +9,16 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
-from config import load_config
 from config.models.catalog import DatasetSpec
 from lake_constructs.dataset_classifier import DatasetClassifier
 
+from ..fixtures import fixture_config
+
+FULL = fixture_config("full")
+RETAINED = fixture_config("retained")
+
 # Every declared dataset gets its classifier, crawler, job and workflow: read them from the config.
-DATASETS = {env: [d.name for d in load_config(env).catalog.datasets] for env in ("dev", "prod", "minimal")}
+DATASETS = {name: [d.name for d in fixture_config(name).catalog.datasets] for name in ("full", "retained", "minimal")}
 PARTITION = {"Ref": "AWS::Partition"}
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -29,7 +33,7 @@ def named(synth, type_: str, name: str) -> tuple[str, dict]:
         properties = resource["Properties"]
         if properties.get("Name") == name or properties.get("DatabaseInput", {}).get("Name") == name:
             return logical_id, properties
-    raise AssertionError(f"no {type_} named {name} in {synth.env}")
+    raise AssertionError(f"no {type_} named {name} in {synth.name}")
 
 
 def classifier(synth, name: str) -> dict:
@@ -60,7 +64,7 @@ def key_arn(synth) -> dict:
     ]
     return {
         "Fn::GetStackOutput": {
-            "StackName": f"mlake-{synth.env}-storage",
+            "StackName": f"{synth.config.name_prefix}-storage",
             "Region": REGION,
             "OutputName": output_name,
         }
@@ -74,7 +78,7 @@ def bucket_arn(synth, zone: str, suffix: str = "") -> dict:
             [
                 "arn:",
                 PARTITION,
-                f":s3:::mlake-{synth.env}-{zone}-",
+                f":s3:::{synth.config.name_prefix}-{zone}-",
                 ACCOUNT,
                 "-",
                 REGION,
@@ -85,7 +89,7 @@ def bucket_arn(synth, zone: str, suffix: str = "") -> dict:
 
 
 def s3_url(synth, zone: str, path: str) -> dict:
-    return {"Fn::Join": ["", [f"s3://mlake-{synth.env}-{zone}-", ACCOUNT, "-", REGION, path]]}
+    return {"Fn::Join": ["", [f"s3://{synth.config.name_prefix}-{zone}-", ACCOUNT, "-", REGION, path]]}
 
 
 def glue_arn(resource: str, *refs) -> dict:
@@ -93,29 +97,29 @@ def glue_arn(resource: str, *refs) -> dict:
 
 
 def database_id(synth, zone: str) -> str:
-    return named(synth, "AWS::Glue::Database", f"mlake_{synth.env}_{zone}")[0]
+    return named(synth, "AWS::Glue::Database", f"{synth.config.database_name('')}{zone}")[0]
 
 
 def flat(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-@pytest.fixture(params=["dev", "prod", "minimal"])
-def synth(request, synths):
-    return synths[request.param]
+@pytest.fixture(params=["full", "retained", "minimal"])
+def synth(request, fixtures):
+    return fixtures[request.param]
 
 
 def datasets_of(env: str):
     return [(env, name) for name in DATASETS[env]]
 
 
-ALL_DATASETS = datasets_of("dev") + datasets_of("prod")
+ALL_DATASETS = datasets_of("full") + datasets_of("retained")
 
 
 @pytest.fixture
-def pair(request, synths, configs):
+def pair(request, fixtures):
     env, name = request.param
-    return synths[env], configs[env].catalog.dataset(name)
+    return fixtures[env], fixtures[env].config.catalog.dataset(name)
 
 
 def by_dataset(test):
@@ -127,20 +131,20 @@ def by_dataset(test):
 
 @pytest.mark.parametrize("zone", ["raw", "curated"])
 def test_each_zone_has_a_database_located_in_its_bucket(synth, zone):
-    _, properties = named(synth, "AWS::Glue::Database", f"mlake_{synth.env}_{zone}")
+    _, properties = named(synth, "AWS::Glue::Database", f"{synth.config.database_name('')}{zone}")
     assert properties["DatabaseInput"]["LocationUri"] == {
-        "Fn::Join": ["", [f"s3://mlake-{synth.env}-{zone}-", ACCOUNT, "-", REGION]]
+        "Fn::Join": ["", [f"s3://{synth.config.name_prefix}-{zone}-", ACCOUNT, "-", REGION]]
     }
 
 
 def test_the_catalog_names_the_buckets_the_storage_stack_creates(synth):
     names = [b["Properties"]["BucketName"] for b in synth.resources("storage", "AWS::S3::Bucket").values()]
     for zone in ("raw", "curated", "artifacts"):
-        assert {"Fn::Join": ["", [f"mlake-{synth.env}-{zone}-", ACCOUNT, "-", REGION]]} in names
+        assert {"Fn::Join": ["", [f"{synth.config.name_prefix}-{zone}-", ACCOUNT, "-", REGION]]} in names
 
 
-def test_databases_and_security_configuration_survive_outside_ephemeral_environments(synth, configs):
-    expected = "Delete" if configs[synth.env].ephemeral else "Retain"
+def test_databases_and_security_configuration_survive_outside_ephemeral_environments(synth):
+    expected = "Delete" if synth.config.ephemeral else "Retain"
     for type_ in ("AWS::Glue::Database", "AWS::Glue::SecurityConfiguration", "AWS::Logs::LogGroup"):
         for logical_id, resource in synth.resources("catalog", type_).items():
             assert resource["DeletionPolicy"] == expected, (type_, logical_id)
@@ -148,7 +152,7 @@ def test_databases_and_security_configuration_survive_outside_ephemeral_environm
 
 
 def test_the_security_configuration_encrypts_s3_logs_and_bookmarks_with_the_platform_key(synth):
-    _, properties = named(synth, "AWS::Glue::SecurityConfiguration", f"mlake-{synth.env}-glue")
+    _, properties = named(synth, "AWS::Glue::SecurityConfiguration", f"{synth.config.name_prefix}-glue")
     key = key_arn(synth)
     assert properties["EncryptionConfiguration"] == {
         "S3Encryptions": [{"S3EncryptionMode": "SSE-KMS", "KmsKeyArn": key}],
@@ -158,20 +162,20 @@ def test_the_security_configuration_encrypts_s3_logs_and_bookmarks_with_the_plat
 
 
 def test_every_crawler_and_job_runs_with_the_security_configuration(synth):
-    security_configuration_id, _ = named(synth, "AWS::Glue::SecurityConfiguration", f"mlake-{synth.env}-glue")
+    security_configuration_id, _ = named(synth, "AWS::Glue::SecurityConfiguration", f"{synth.config.name_prefix}-glue")
     name = {"Ref": security_configuration_id}
     crawlers = synth.resources("catalog", "AWS::Glue::Crawler").values()
     jobs = synth.resources("catalog", "AWS::Glue::Job").values()
-    assert len(crawlers) == len(jobs) == len(DATASETS[synth.env])
+    assert len(crawlers) == len(jobs) == len(DATASETS[synth.name])
     assert all(c["Properties"]["CrawlerSecurityConfiguration"] == name for c in crawlers)
     assert all(j["Properties"]["SecurityConfiguration"] == name for j in jobs)
 
 
-def test_every_log_group_is_encrypted_with_the_key_and_kept_the_configured_days(synth, configs):
-    retention = configs[synth.env].catalog.etl.log_retention_days
+def test_every_log_group_is_encrypted_with_the_key_and_kept_the_configured_days(synth):
+    retention = synth.config.catalog.etl.log_retention_days
     groups = synth.resources("catalog", "AWS::Logs::LogGroup").values()
     # Per dataset: the crawler's, and the job's continuous, output and error logs.
-    assert len(groups) == 4 * len(DATASETS[synth.env])
+    assert len(groups) == 4 * len(DATASETS[synth.name])
     for group in groups:
         assert group["Properties"]["KmsKeyId"] == key_arn(synth)
         assert group["Properties"]["RetentionInDays"] == retention
@@ -186,13 +190,13 @@ def test_minimal_has_the_databases_and_no_dataset_pipeline(minimal):
 # --- classifiers -------------------------------------------------------------------------------
 
 
-def test_classifiers_follow_each_datasets_format_and_are_prefixed(dev):
-    assert classifier(dev, "mlake-dev-characters") == {
-        "JsonClassifier": {"Name": "mlake-dev-characters", "JsonPath": "$.Characters[*]"}
+def test_classifiers_follow_each_datasets_format_and_are_prefixed(full):
+    assert classifier(full, f"{FULL.name_prefix}-characters") == {
+        "JsonClassifier": {"Name": f"{FULL.name_prefix}-characters", "JsonPath": "$.Characters[*]"}
     }
-    assert classifier(dev, "mlake-dev-access_logs") == {
+    assert classifier(full, f"{FULL.name_prefix}-access_logs") == {
         "GrokClassifier": {
-            "Name": "mlake-dev-access_logs",
+            "Name": f"{FULL.name_prefix}-access_logs",
             "Classification": "combined_apache",
             "GrokPattern": "%{COMBINEDAPACHELOG}",
         }
@@ -203,11 +207,11 @@ def test_classifiers_follow_each_datasets_format_and_are_prefixed(dev):
         "DisableValueTrimming": False,
         "AllowSingleColumn": False,
     }
-    assert classifier(dev, "mlake-dev-spam_emails") == {
-        "CsvClassifier": {"Name": "mlake-dev-spam_emails", "Delimiter": ",", **csv}
+    assert classifier(full, f"{FULL.name_prefix}-spam_emails") == {
+        "CsvClassifier": {"Name": f"{FULL.name_prefix}-spam_emails", "Delimiter": ",", **csv}
     }
-    assert classifier(dev, "mlake-dev-dog_breeds") == {
-        "CsvClassifier": {"Name": "mlake-dev-dog_breeds", "Delimiter": "|", **csv}
+    assert classifier(full, f"{FULL.name_prefix}-dog_breeds") == {
+        "CsvClassifier": {"Name": f"{FULL.name_prefix}-dog_breeds", "Delimiter": "|", **csv}
     }
 
 
@@ -266,7 +270,7 @@ def test_xml_classifier_uses_the_row_tag_and_json_defaults_to_the_whole_document
 @by_dataset
 def test_the_raw_crawler_targets_the_raw_prefix_with_its_classifier(pair):
     synth, dataset = pair
-    _, crawler = named(synth, "AWS::Glue::Crawler", f"mlake-{synth.env}-{dataset.name}-raw")
+    _, crawler = named(synth, "AWS::Glue::Crawler", f"{synth.config.name_prefix}-{dataset.name}-raw")
     assert crawler["Targets"] == {
         "S3Targets": [
             {
@@ -275,7 +279,7 @@ def test_the_raw_crawler_targets_the_raw_prefix_with_its_classifier(pair):
             }
         ]
     }
-    assert crawler["Classifiers"] == [f"mlake-{synth.env}-{dataset.name}"]
+    assert crawler["Classifiers"] == [f"{synth.config.name_prefix}-{dataset.name}"]
     assert crawler["DatabaseName"] == {"Ref": database_id(synth, "raw")}
     assert crawler["SchemaChangePolicy"] == {"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "LOG"}
     assert crawler["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_EVERYTHING"}
@@ -298,7 +302,7 @@ def test_the_raw_crawler_targets_the_raw_prefix_with_its_classifier(pair):
 @by_dataset
 def test_the_crawler_is_created_after_the_classifier_it_names_and_its_permissions(pair):
     synth, dataset = pair
-    crawler_id, crawler = named(synth, "AWS::Glue::Crawler", f"mlake-{synth.env}-{dataset.name}-raw")
+    crawler_id, crawler = named(synth, "AWS::Glue::Crawler", f"{synth.config.name_prefix}-{dataset.name}-raw")
     classifiers = synth.resources("catalog", "AWS::Glue::Classifier")
     (classifier_id,) = [
         k for k, v in classifiers.items() if next(iter(v["Properties"].values()))["Name"] == crawler["Classifiers"][0]
@@ -315,7 +319,7 @@ def test_the_crawler_is_created_after_the_classifier_it_names_and_its_permission
 @by_dataset
 def test_the_crawler_role_reads_only_its_prefix_and_writes_only_its_raw_table(pair):
     synth, dataset = pair
-    _, crawler = named(synth, "AWS::Glue::Crawler", f"mlake-{synth.env}-{dataset.name}-raw")
+    _, crawler = named(synth, "AWS::Glue::Crawler", f"{synth.config.name_prefix}-{dataset.name}-raw")
     role_id = crawler["Role"]["Fn::GetAtt"][0]
     role = synth.resources("catalog", "AWS::IAM::Role")[role_id]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
@@ -327,7 +331,7 @@ def test_the_crawler_role_reads_only_its_prefix_and_writes_only_its_raw_table(pa
         k
         for k, v in synth.resources("catalog", "AWS::Logs::LogGroup").items()
         if v["Properties"]["LogGroupName"]
-        == {"Fn::Join": ["", ["/aws-glue/crawlers-role/", {"Ref": role_id}, f"-mlake-{synth.env}-glue"]]}
+        == {"Fn::Join": ["", ["/aws-glue/crawlers-role/", {"Ref": role_id}, f"-{synth.config.name_prefix}-glue"]]}
     )
     assert policy_of(synth, role_id) == [
         {
@@ -379,10 +383,10 @@ def test_the_crawler_role_reads_only_its_prefix_and_writes_only_its_raw_table(pa
 
 
 @by_dataset
-def test_the_job_runs_glue_5_1_sized_from_config(pair, configs):
+def test_the_job_runs_glue_5_1_sized_from_config(pair):
     synth, dataset = pair
-    settings = configs[synth.env].catalog.job_settings(dataset.name)
-    _, job = named(synth, "AWS::Glue::Job", f"mlake-{synth.env}-{dataset.name}-etl")
+    settings = synth.config.catalog.job_settings(dataset.name)
+    _, job = named(synth, "AWS::Glue::Job", f"{synth.config.name_prefix}-{dataset.name}-etl")
     assert job["GlueVersion"] == "5.1"
     assert job["Command"]["Name"] == "glueetl" and job["Command"]["PythonVersion"] == "3"
     assert job["Command"]["ScriptLocation"]["Fn::Join"][1][-1].endswith(".py")
@@ -393,16 +397,16 @@ def test_the_job_runs_glue_5_1_sized_from_config(pair, configs):
     assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}
 
 
-def test_prod_sizes_jobs_for_production_and_overrides_per_dataset(prod):
-    assert named(prod, "AWS::Glue::Job", "mlake-prod-adult_census-etl")[1]["NumberOfWorkers"] == 5
-    access_logs = named(prod, "AWS::Glue::Job", "mlake-prod-access_logs-etl")[1]
+def test_prod_sizes_jobs_for_production_and_overrides_per_dataset(retained):
+    assert named(retained, "AWS::Glue::Job", f"{RETAINED.name_prefix}-adult_census-etl")[1]["NumberOfWorkers"] == 5
+    access_logs = named(retained, "AWS::Glue::Job", f"{RETAINED.name_prefix}-access_logs-etl")[1]
     assert (access_logs["WorkerType"], access_logs["NumberOfWorkers"], access_logs["Timeout"]) == ("G.2X", 10, 180)
 
 
 @by_dataset
 def test_the_job_gets_the_contract_arguments(pair):
     synth, dataset = pair
-    _, job = named(synth, "AWS::Glue::Job", f"mlake-{synth.env}-{dataset.name}-etl")
+    _, job = named(synth, "AWS::Glue::Job", f"{synth.config.name_prefix}-{dataset.name}-etl")
     arguments = job["DefaultArguments"]
     assert json.loads(arguments["--dataset_spec"]) == json.loads(dataset.model_dump_json())
     assert DatasetSpec.model_validate_json(arguments["--dataset_spec"]) == dataset
@@ -411,7 +415,7 @@ def test_the_job_gets_the_contract_arguments(pair):
     assert arguments["--quarantine_path"] == s3_url(synth, "curated", f"/_quarantine/{dataset.name}/")
     assert arguments["--report_path"] == s3_url(synth, "artifacts", f"/reports/{dataset.name}/")
     assert arguments["--curated_database"] == {"Ref": database_id(synth, "curated")}
-    assert arguments["--environment"] == synth.env
+    assert arguments["--environment"] == synth.config.environment
     assert arguments["--metrics_namespace"] == "MLDataLake/ETL"
     assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
     assert arguments["--job-language"] == "python"
@@ -419,29 +423,29 @@ def test_the_job_gets_the_contract_arguments(pair):
     assert arguments["--enable-continuous-cloudwatch-log"] == "true"
     log_group_id = arguments["--continuous-log-logGroup"]["Ref"]
     log_group = synth.resources("catalog", "AWS::Logs::LogGroup")[log_group_id]["Properties"]
-    assert log_group["LogGroupName"] == f"/aws-glue/jobs/mlake-{synth.env}-{dataset.name}-etl"
+    assert log_group["LogGroupName"] == f"/aws-glue/jobs/{synth.config.name_prefix}-{dataset.name}-etl"
     # Optional per run: the job picks its defaults (Glue's run id, today).
     assert "--run_id" not in arguments and "--ingest_date" not in arguments
 
 
-def test_the_library_zip_holds_the_lake_etl_package_at_its_root(dev):
-    manifest = next(dev.outdir.glob("*catalog*.assets.json"))
+def test_the_library_zip_holds_the_lake_etl_package_at_its_root(full):
+    manifest = next(full.outdir.glob("*catalog*.assets.json"))
     files = json.loads(manifest.read_text())["files"]
     (library,) = [f for f in files.values() if f.get("displayName", "").endswith("JobCode/Library")]
     assert library["source"]["packaging"] == "zip"
-    staged = dev.outdir / library["source"]["path"]
+    staged = full.outdir / library["source"]["path"]
     assert sorted(p.name for p in staged.iterdir()) == ["lake_etl"]
     assert (staged / "lake_etl" / "__init__.py").is_file()
     assert not list(staged.rglob("__pycache__")) and not list(staged.rglob("*.pyc"))
     (destination,) = library["destinations"].values()
-    _, job = named(dev, "AWS::Glue::Job", "mlake-dev-characters-etl")
+    _, job = named(full, "AWS::Glue::Job", f"{FULL.name_prefix}-characters-etl")
     assert job["DefaultArguments"]["--extra-py-files"]["Fn::Join"][1][-1] == f"/{destination['objectKey']}"
 
 
 @by_dataset
 def test_the_job_role_is_scoped_to_its_dataset(pair):
     synth, dataset = pair
-    _, job = named(synth, "AWS::Glue::Job", f"mlake-{synth.env}-{dataset.name}-etl")
+    _, job = named(synth, "AWS::Glue::Job", f"{synth.config.name_prefix}-{dataset.name}-etl")
     role_id = job["Role"]["Fn::GetAtt"][0]
     role = synth.resources("catalog", "AWS::IAM::Role")[role_id]["Properties"]
     assert "ManagedPolicyArns" not in role and "Policies" not in role
@@ -509,9 +513,13 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     resources = [r for s in logs for r in flat(s["Resource"])]
     names = {json.dumps(groups[r["Fn::GetAtt"][0]]["Properties"]["LogGroupName"]) for r in resources}
     assert names == {
-        json.dumps(f"/aws-glue/jobs/mlake-{synth.env}-{name}-etl"),
-        json.dumps({"Fn::Join": ["", [f"/aws-glue/jobs/mlake-{synth.env}-glue-role/", {"Ref": role_id}, "/output"]]}),
-        json.dumps({"Fn::Join": ["", [f"/aws-glue/jobs/mlake-{synth.env}-glue-role/", {"Ref": role_id}, "/error"]]}),
+        json.dumps(f"/aws-glue/jobs/{synth.config.name_prefix}-{name}-etl"),
+        json.dumps(
+            {"Fn::Join": ["", [f"/aws-glue/jobs/{synth.config.name_prefix}-glue-role/", {"Ref": role_id}, "/output"]]}
+        ),
+        json.dumps(
+            {"Fn::Join": ["", [f"/aws-glue/jobs/{synth.config.name_prefix}-glue-role/", {"Ref": role_id}, "/error"]]}
+        ),
     }
     assert len(statements) == 10
 
@@ -539,7 +547,7 @@ def test_no_catalog_policy_allows_a_write_action_on_any_resource(synth):
 @by_dataset
 def test_the_workflow_crawls_then_curates_when_the_crawl_succeeded(pair):
     synth, dataset = pair
-    prefix = f"mlake-{synth.env}-{dataset.name}"
+    prefix = f"{synth.config.name_prefix}-{dataset.name}"
     workflow_id, workflow = named(synth, "AWS::Glue::Workflow", prefix)
     assert workflow["MaxConcurrentRuns"] == 1
     crawler_id, _ = named(synth, "AWS::Glue::Crawler", f"{prefix}-raw")
@@ -572,9 +580,14 @@ def test_the_workflow_crawls_then_curates_when_the_crawl_succeeded(pair):
     assert len(triggers) == 2
 
 
-def test_a_scheduled_dataset_starts_on_its_schedule(dev, prod):
-    assert named(dev, "AWS::Glue::Trigger", "mlake-dev-spam_emails-start")[1]["Schedule"] == "cron(0 2 * * ? *)"
-    assert named(prod, "AWS::Glue::Trigger", "mlake-prod-access_logs-start")[1]["Schedule"] == "cron(15 * * * ? *)"
+def test_a_scheduled_dataset_starts_on_its_schedule(full, retained):
+    assert (
+        named(full, "AWS::Glue::Trigger", f"{FULL.name_prefix}-spam_emails-start")[1]["Schedule"] == "cron(0 2 * * ? *)"
+    )
+    assert (
+        named(retained, "AWS::Glue::Trigger", f"{RETAINED.name_prefix}-access_logs-start")[1]["Schedule"]
+        == "cron(15 * * * ? *)"
+    )
 
 
 # --- acknowledgments ---------------------------------------------------------------------------

@@ -13,9 +13,14 @@ import pytest
 from aws_cdk.assertions import Match
 
 from app import build
-from config import PlatformConfig, load_config
+from config import PlatformConfig
 from lake_constructs.dms_replication import table_mappings
 from tests.synth import Synth
+
+from ..fixtures import fixture_config
+
+FULL = fixture_config("full")
+RETAINED = fixture_config("retained")
 
 SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:{}-AbCdEf"
 VARIANT_SOURCES = [
@@ -45,10 +50,15 @@ VARIANT_SOURCES = [
 ]
 
 
+def source_named(name: str):
+    """A DMS source of the full fixture, by name (never by its position in the file)."""
+    return next(source for source in FULL.ingestion.dms.sources if source.name == name)
+
+
 @pytest.fixture(scope="module")
 def variant_config() -> PlatformConfig:
     """dev, but on a replication instance, not owning the account roles, without JDBC extracts."""
-    data = load_config("dev").model_dump(mode="json")
+    data = FULL.model_dump(mode="json")
     data["catalog"]["datasets"] = [d for d in data["catalog"]["datasets"] if d["name"] != "crm_customers"]
     data["ingestion"]["dms"].update(
         capacity="instance",
@@ -100,7 +110,7 @@ def joined(value) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-RAW = "mlake-dev-raw-<AWS::AccountId>-<AWS::Region>"
+RAW = f"{FULL.bucket_prefix}-raw-<AWS::AccountId>-<AWS::Region>"
 
 
 # --- which environments have the layer -------------------------------------------------------------
@@ -110,17 +120,19 @@ def test_minimal_has_no_ingestion(minimal):
     assert "ingestion" not in minimal.stacks
 
 
-def test_dev_and_prod_have_ingestion(dev, prod):
-    assert "ingestion" in dev.stacks and "ingestion" in prod.stacks
+def test_dev_and_prod_have_ingestion(full, retained):
+    assert "ingestion" in full.stacks and "ingestion" in retained.stacks
 
 
 # --- endpoints ----------------------------------------------------------------------------------------
 
 
-def test_source_endpoints_read_credentials_from_secrets_manager_only(dev, variant, configs, variant_config):
-    for synth, config in ((dev, configs["dev"]), (variant, variant_config)):
+def test_source_endpoints_read_credentials_from_secrets_manager_only(full, variant, variant_config):
+    for synth, config in ((full, FULL), (variant, variant_config)):
         for source in config.ingestion.dms.sources:
-            _, endpoint = one(synth, "AWS::DMS::Endpoint", EndpointIdentifier=f"mlake-dev-{source.name}-source")
+            _, endpoint = one(
+                synth, "AWS::DMS::Endpoint", EndpointIdentifier=f"{FULL.name_prefix}-{source.name}-source"
+            )
             properties = endpoint["Properties"]
             assert not {"Password", "Username", "ServerName", "Port"} & set(properties)
             (settings_key,) = [k for k in properties if k.endswith("Settings")]
@@ -130,10 +142,10 @@ def test_source_endpoints_read_credentials_from_secrets_manager_only(dev, varian
             assert {"Key": "source-location", "Value": source.location} in properties["Tags"]
 
 
-def test_each_engine_uses_its_own_settings_block(dev, variant):
+def test_each_engine_uses_its_own_settings_block(full, variant):
     blocks = {
         p["EngineName"]: next(k for k in p if k.endswith("Settings"))
-        for synth in (dev, variant)
+        for synth in (full, variant)
         for p in props(synth, "AWS::DMS::Endpoint")
         if p["EndpointType"] == "source"
     }
@@ -145,18 +157,18 @@ def test_each_engine_uses_its_own_settings_block(dev, variant):
     }
 
 
-def test_source_endpoints_use_tls_as_configured(dev, variant):
-    _, crm = one(dev, "AWS::DMS::Endpoint", EndpointIdentifier="mlake-dev-crm-source")
+def test_source_endpoints_use_tls_as_configured(full, variant):
+    _, crm = one(full, "AWS::DMS::Endpoint", EndpointIdentifier=f"{FULL.name_prefix}-crm-source")
     assert crm["Properties"]["SslMode"] == "require"
-    _, billing = one(variant, "AWS::DMS::Endpoint", EndpointIdentifier="mlake-dev-billing-source")
+    _, billing = one(variant, "AWS::DMS::Endpoint", EndpointIdentifier=f"{FULL.name_prefix}-billing-source")
     assert billing["Properties"]["SslMode"] == "verify-ca"
     assert billing["Properties"]["CertificateArn"] == "arn:aws:dms:eu-west-1:111122223333:cert:BILLINGCA"
     assert billing["Properties"]["DatabaseName"] == "BILLING"
 
 
-def test_target_endpoints_write_to_the_raw_bucket_under_the_sources_prefix_with_sse_kms(dev, configs):
-    for source in configs["dev"].ingestion.dms.sources:
-        _, endpoint = one(dev, "AWS::DMS::Endpoint", EndpointIdentifier=f"mlake-dev-{source.name}-raw")
+def test_target_endpoints_write_to_the_raw_bucket_under_the_sources_prefix_with_sse_kms(full):
+    for source in FULL.ingestion.dms.sources:
+        _, endpoint = one(full, "AWS::DMS::Endpoint", EndpointIdentifier=f"{FULL.name_prefix}-{source.name}-raw")
         properties = endpoint["Properties"]
         assert properties["EngineName"] == "s3" and properties["EndpointType"] == "target"
         s3 = properties["S3Settings"]
@@ -171,11 +183,11 @@ def test_target_endpoints_write_to_the_raw_bucket_under_the_sources_prefix_with_
         assert s3["ServiceAccessRoleArn"]["Fn::GetAtt"][1] == "Arn"
 
 
-def test_parquet_by_default_csv_with_a_header_when_asked(dev):
-    _, shop = one(dev, "AWS::DMS::Endpoint", EndpointIdentifier="mlake-dev-shop-raw")
+def test_parquet_by_default_csv_with_a_header_when_asked(full):
+    _, shop = one(full, "AWS::DMS::Endpoint", EndpointIdentifier=f"{FULL.name_prefix}-shop-raw")
     assert shop["Properties"]["S3Settings"]["DataFormat"] == "parquet"
     assert shop["Properties"]["S3Settings"]["ParquetVersion"] == "parquet-2-0"
-    _, crm = one(dev, "AWS::DMS::Endpoint", EndpointIdentifier="mlake-dev-crm-raw")
+    _, crm = one(full, "AWS::DMS::Endpoint", EndpointIdentifier=f"{FULL.name_prefix}-crm-raw")
     assert crm["Properties"]["S3Settings"]["DataFormat"] == "csv"
     assert crm["Properties"]["S3Settings"]["AddColumnName"] is True
     assert crm["Properties"]["S3Settings"]["CsvDelimiter"] == ","
@@ -184,12 +196,14 @@ def test_parquet_by_default_csv_with_a_header_when_asked(dev):
 # --- replication: tasks, mappings, settings --------------------------------------------------------------
 
 
-def test_dev_replicates_with_serverless_configs_named_by_the_contract(dev, configs):
-    assert not dev.resources("ingestion", "AWS::DMS::ReplicationInstance")
-    assert not dev.resources("ingestion", "AWS::DMS::ReplicationTask")
-    capacity = configs["dev"].ingestion.dms.serverless
-    for source in configs["dev"].ingestion.dms.sources:
-        _, replication = one(dev, "AWS::DMS::ReplicationConfig", ReplicationConfigIdentifier=f"mlake-dev-{source.name}")
+def test_dev_replicates_with_serverless_configs_named_by_the_contract(full):
+    assert not full.resources("ingestion", "AWS::DMS::ReplicationInstance")
+    assert not full.resources("ingestion", "AWS::DMS::ReplicationTask")
+    capacity = FULL.ingestion.dms.serverless
+    for source in FULL.ingestion.dms.sources:
+        _, replication = one(
+            full, "AWS::DMS::ReplicationConfig", ReplicationConfigIdentifier=f"{FULL.name_prefix}-{source.name}"
+        )
         properties = replication["Properties"]
         assert properties["ReplicationType"] == "full-load-and-cdc"
         assert properties["TableMappings"] == table_mappings(source)
@@ -201,14 +215,16 @@ def test_dev_replicates_with_serverless_configs_named_by_the_contract(dev, confi
         assert properties["ReplicationSettings"]["Logging"]["EnableLogging"] is True
 
 
-def test_prod_replicates_with_tasks_on_one_instance(prod, configs):
-    assert not prod.resources("ingestion", "AWS::DMS::ReplicationConfig")
-    ((instance_id, _),) = prod.resources("ingestion", "AWS::DMS::ReplicationInstance").items()
-    for source in configs["prod"].ingestion.dms.sources:
-        _, task = one(prod, "AWS::DMS::ReplicationTask", ReplicationTaskIdentifier=f"mlake-prod-{source.name}")
+def test_prod_replicates_with_tasks_on_one_instance(retained):
+    assert not retained.resources("ingestion", "AWS::DMS::ReplicationConfig")
+    ((instance_id, _),) = retained.resources("ingestion", "AWS::DMS::ReplicationInstance").items()
+    for source in RETAINED.ingestion.dms.sources:
+        _, task = one(
+            retained, "AWS::DMS::ReplicationTask", ReplicationTaskIdentifier=f"{RETAINED.name_prefix}-{source.name}"
+        )
         properties = task["Properties"]
         # The task's ARN, events and metrics carry the readable identifier the alarms look for.
-        assert properties["ResourceIdentifier"] == f"mlake-prod-{source.name}"
+        assert properties["ResourceIdentifier"] == f"{RETAINED.name_prefix}-{source.name}"
         assert properties["MigrationType"] == "full-load-and-cdc"
         assert properties["ReplicationInstanceArn"] == {"Ref": instance_id}
         assert json.loads(properties["TableMappings"]) == table_mappings(source)
@@ -219,7 +235,7 @@ def test_prod_replicates_with_tasks_on_one_instance(prod, configs):
 
 
 def test_table_mappings_select_in_order_then_rename():
-    source = load_config("dev").ingestion.dms.sources[0]
+    source = source_named("crm")
     rules = table_mappings(source)["rules"]
     assert [r["rule-id"] for r in rules] == [str(i) for i in range(1, len(rules) + 1)]
     assert [(r["rule-type"], r.get("rule-action")) for r in rules] == [
@@ -233,8 +249,8 @@ def test_table_mappings_select_in_order_then_rename():
     assert rules[2]["value"] == "signup_date"
 
 
-def test_schema_and_table_renames_become_transformation_rules(dev, variant, configs):
-    shop = next(s for s in configs["dev"].ingestion.dms.sources if s.name == "shop")
+def test_schema_and_table_renames_become_transformation_rules(full, variant):
+    shop = source_named("shop")
     renames = [r for r in table_mappings(shop)["rules"] if r["rule-type"] == "transformation"]
     assert renames == [
         {
@@ -247,15 +263,15 @@ def test_schema_and_table_renames_become_transformation_rules(dev, variant, conf
             "value": "order_lines",
         }
     ]
-    _, erp = one(variant, "AWS::DMS::ReplicationTask", ReplicationTaskIdentifier="mlake-dev-erp")
+    _, erp = one(variant, "AWS::DMS::ReplicationTask", ReplicationTaskIdentifier=f"{FULL.name_prefix}-erp")
     rules = json.loads(erp["Properties"]["TableMappings"])["rules"]
     assert rules[-1]["rule-target"] == "schema" and rules[-1]["value"] == "finance"
     assert rules[-1]["object-locator"] == {"schema-name": "dbo"}
 
 
-def test_only_renames_are_generated_as_transformations(dev, prod, variant):
+def test_only_renames_are_generated_as_transformations(full, retained, variant):
     """DMS does no other transformation: whatever else a dataset needs belongs in its ETL."""
-    for synth in (dev, prod, variant):
+    for synth in (full, retained, variant):
         for p in props(synth, "AWS::DMS::ReplicationConfig"):
             assert {r["rule-action"] for r in p["TableMappings"]["rules"]} <= {"include", "exclude", "rename"}
         for p in props(synth, "AWS::DMS::ReplicationTask"):
@@ -263,52 +279,55 @@ def test_only_renames_are_generated_as_transformations(dev, prod, variant):
             assert {r["rule-action"] for r in rules} <= {"include", "exclude", "rename"}
 
 
-def test_task_logs_go_to_log_groups_encrypted_with_the_platform_key(dev, prod, configs):
-    for synth, env in ((dev, "dev"), (prod, "prod")):
+def test_task_logs_go_to_log_groups_encrypted_with_the_platform_key(full, retained, fixtures):
+    for synth, env in ((full, "full"), (retained, "retained")):
         names = {
             p["LogGroupName"]: p
             for p in props(synth, "AWS::Logs::LogGroup")
             if p.get("LogGroupName", "").startswith("dms-")
         }
         expected = (
-            {f"dms-serverless-replication-mlake-dev-{s.name}" for s in configs[env].ingestion.dms.sources}
-            if env == "dev"
-            else {"dms-tasks-mlake-prod-replication"}
+            {
+                f"dms-serverless-replication-{FULL.name_prefix}-{s.name}"
+                for s in fixtures[env].config.ingestion.dms.sources
+            }
+            if env == "full"
+            else {f"dms-tasks-{RETAINED.name_prefix}-replication"}
         )
         assert set(names) == expected
         for log_group in names.values():
             assert "KmsKeyId" in log_group
-            assert log_group["RetentionInDays"] == configs[env].ingestion.dms.log_retention_days
+            assert log_group["RetentionInDays"] == fixtures[env].config.ingestion.dms.log_retention_days
 
 
 # --- capacity: instance and subnet group ------------------------------------------------------------------
 
 
-def test_the_replication_instance_is_private_encrypted_and_multi_az_in_prod(prod, configs):
-    (instance,) = props(prod, "AWS::DMS::ReplicationInstance")
-    spec = configs["prod"].ingestion.dms.instance
+def test_the_replication_instance_is_private_encrypted_and_multi_az_in_prod(retained):
+    (instance,) = props(retained, "AWS::DMS::ReplicationInstance")
+    spec = RETAINED.ingestion.dms.instance
     assert instance["PubliclyAccessible"] is False
     assert instance["MultiAZ"] is True
     assert instance["ReplicationInstanceClass"] == spec.instance_class
     assert instance["AllocatedStorage"] == spec.allocated_storage_gb
-    assert instance["ReplicationInstanceIdentifier"] == "mlake-prod-replication"
+    assert instance["ReplicationInstanceIdentifier"] == f"{RETAINED.name_prefix}-replication"
     assert "lake" in json.dumps(instance["KmsKeyId"]).lower()
     assert instance["ReplicationSubnetGroupIdentifier"]["Ref"].startswith("DmsCapacitySubnetGroup")
 
 
-def test_no_environment_has_a_public_replication_instance(synths, variant):
-    for synth in [*synths.values(), variant]:
+def test_no_config_has_a_public_replication_instance(fixtures, variant):
+    for synth in [*fixtures.values(), variant]:
         if "ingestion" in synth.stacks:
             for instance in props(synth, "AWS::DMS::ReplicationInstance"):
                 assert instance["PubliclyAccessible"] is False
 
 
-def test_the_replication_subnet_group_is_on_the_private_workload_subnets(dev, prod, configs):
-    for synth in (dev, prod):
+def test_the_replication_subnet_group_is_on_the_private_workload_subnets(full, retained):
+    for synth in (full, retained):
         (group,) = props(synth, "AWS::DMS::ReplicationSubnetGroup")
         outputs = [s["Fn::GetStackOutput"]["OutputName"] for s in group["SubnetIds"]]
         # One private subnet per AZ, each imported from the network stack's "private" subnet group.
-        assert len(outputs) == configs[synth.env].network.az_count
+        assert len(outputs) == synth.config.network.az_count
         assert all("Vpcprivate" in name for name in outputs), outputs
 
 
@@ -327,11 +346,11 @@ def dms_security_group(synth: Synth) -> dict:
     return group
 
 
-def test_dms_security_group_reaches_only_the_sources_and_https(dev, configs):
-    group = dms_security_group(dev)
+def test_dms_security_group_reaches_only_the_sources_and_https(full):
+    group = dms_security_group(full)
     assert "SecurityGroupIngress" not in group
     egress = {(r["CidrIp"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupEgress"]}
-    expected = {(cidr, s.port, s.port) for s in configs["dev"].ingestion.dms.sources for cidr in s.egress_cidrs}
+    expected = {(cidr, s.port, s.port) for s in FULL.ingestion.dms.sources for cidr in s.egress_cidrs}
     expected |= {("10.20.0.0/16", 443, 443), ("0.0.0.0/0", 443, 443)}
     assert egress == expected
 
@@ -364,13 +383,13 @@ def role_with_policy_description(synth: Synth, text: str) -> str:
     raise AssertionError(f"no policy described as {text!r}")
 
 
-def test_the_secret_role_reads_only_its_sources_secret(dev, configs):
-    crm = configs["dev"].ingestion.dms.sources[0]
-    role_id = role_with_policy_description(dev, "credentials of source crm")
-    role = dev.resources("ingestion", "AWS::IAM::Role")[role_id]["Properties"]
+def test_the_secret_role_reads_only_its_sources_secret(full):
+    crm = source_named("crm")
+    role_id = role_with_policy_description(full, "credentials of source crm")
+    role = full.resources("ingestion", "AWS::IAM::Role")[role_id]["Properties"]
     (principal,) = [s["Principal"]["Service"] for s in role["AssumeRolePolicyDocument"]["Statement"]]
     assert joined(principal) == "dms.<AWS::Region>.amazonaws.com"
-    (statement,) = policy_of_role(dev, role_id)
+    (statement,) = policy_of_role(full, role_id)
     assert statement["Resource"] == crm.secret_arn
     assert sorted(statement["Action"]) == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
 
@@ -385,11 +404,11 @@ def test_a_secret_key_is_usable_only_through_secrets_manager(variant):
     )
 
 
-def test_the_target_role_writes_only_under_its_prefix_with_the_platform_key(dev):
-    role_id = role_with_policy_description(dev, "write source crm under dms/crm/")
-    role = dev.resources("ingestion", "AWS::IAM::Role")[role_id]["Properties"]
+def test_the_target_role_writes_only_under_its_prefix_with_the_platform_key(full):
+    role_id = role_with_policy_description(full, "write source crm under dms/crm/")
+    role = full.resources("ingestion", "AWS::IAM::Role")[role_id]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "dms.amazonaws.com"}
-    statements = policy_of_role(dev, role_id)
+    statements = policy_of_role(full, role_id)
     objects, listing, kms = statements
     assert joined(objects["Resource"]) == f"arn:<AWS::Partition>:s3:::{RAW}/dms/crm/*"
     assert sorted(objects["Action"]) == ["s3:DeleteObject", "s3:PutObject", "s3:PutObjectTagging"]
@@ -402,8 +421,8 @@ def test_the_target_role_writes_only_under_its_prefix_with_the_platform_key(dev)
 # --- account-wide roles ------------------------------------------------------------------------------------------
 
 
-def test_owned_account_roles_have_their_fixed_names_and_managed_policies(dev):
-    roles = {p.get("RoleName"): p for p in props(dev, "AWS::IAM::Role")}
+def test_owned_account_roles_have_their_fixed_names_and_managed_policies(full):
+    roles = {p.get("RoleName"): p for p in props(full, "AWS::IAM::Role")}
     assert joined(roles["dms-vpc-role"]["ManagedPolicyArns"][0]).endswith(
         ":iam::aws:policy/service-role/AmazonDMSVPCManagementRole"
     )
@@ -417,12 +436,12 @@ def test_owned_account_roles_have_their_fixed_names_and_managed_policies(dev):
 @pytest.mark.parametrize(
     ("env", "needing_types", "count"),
     [
-        ("dev", ("ReplicationSubnetGroup", "ReplicationConfig"), 1 + 2),
-        ("prod", ("ReplicationSubnetGroup", "ReplicationInstance", "ReplicationTask"), 1 + 1 + 1),
+        ("full", ("ReplicationSubnetGroup", "ReplicationConfig"), 1 + 2),
+        ("retained", ("ReplicationSubnetGroup", "ReplicationInstance", "ReplicationTask"), 1 + 1 + 1),
     ],
 )
-def test_everything_that_needs_the_account_roles_depends_on_them(synths, env, needing_types, count):
-    synth = synths[env]
+def test_everything_that_needs_the_account_roles_depends_on_them(env, needing_types, count, fixtures):
+    synth = fixtures[env]
     role_ids = {k for k, v in synth.resources("ingestion", "AWS::IAM::Role").items() if v["Properties"].get("RoleName")}
     assert len(role_ids) == 2
     needing = {k: v for t in needing_types for k, v in synth.resources("ingestion", f"AWS::DMS::{t}").items()}
@@ -437,8 +456,8 @@ def test_without_ownership_no_fixed_name_role_is_created(variant):
         assert not any("DmsAccountRoles" in d for d in resource.get("DependsOn", []))
 
 
-def test_the_fixed_name_roles_are_acknowledged_for_their_managed_policies_only(dev):
-    found = {(path.rsplit("/", 1)[-1], rule) for path, rule, _ in dev.acknowledgments if "DmsAccountRoles" in path}
+def test_the_fixed_name_roles_are_acknowledged_for_their_managed_policies_only(full):
+    found = {(path.rsplit("/", 1)[-1], rule) for path, rule, _ in full.acknowledgments if "DmsAccountRoles" in path}
     assert found == {
         (
             "VpcRole",
@@ -454,8 +473,8 @@ def test_the_fixed_name_roles_are_acknowledged_for_their_managed_policies_only(d
 # --- datasets --------------------------------------------------------------------------------------------------------
 
 
-def test_a_dms_table_feeds_its_dataset_from_its_own_folder(configs):
-    config = configs["dev"]
+def test_a_dms_table_feeds_its_dataset_from_its_own_folder():
+    config = FULL
     crm = next(s for s in config.ingestion.dms.sources if s.name == "crm")
     table = next(t for t in crm.tables if t.dataset is not None)
     dataset = config.catalog.dataset(table.dataset)
@@ -466,9 +485,9 @@ def test_a_dms_table_feeds_its_dataset_from_its_own_folder(configs):
 # --- JDBC extracts ----------------------------------------------------------------------------------------------------
 
 
-def test_the_jdbc_connection_takes_its_credentials_from_secrets_manager(dev, configs):
-    extract = configs["dev"].ingestion.jdbc.extracts[0]
-    (connection,) = props(dev, "AWS::Glue::Connection")
+def test_the_jdbc_connection_takes_its_credentials_from_secrets_manager(full):
+    extract = FULL.ingestion.jdbc.extracts[0]
+    (connection,) = props(full, "AWS::Glue::Connection")
     connection_input = connection["ConnectionInput"]
     assert connection_input["ConnectionType"] == "JDBC"
     assert connection_input["ConnectionProperties"] == {
@@ -480,13 +499,13 @@ def test_the_jdbc_connection_takes_its_credentials_from_secrets_manager(dev, con
     assert "Vpcprivate" in requirements["SubnetId"]["Fn::GetStackOutput"]["OutputName"]
 
 
-def test_the_jdbc_security_group_is_self_referencing_and_reaches_only_the_database_and_https(dev):
+def test_the_jdbc_security_group_is_self_referencing_and_reaches_only_the_database_and_https(full):
     (group_id, group) = next(
         (k, v)
-        for k, v in dev.resources("ingestion", "AWS::EC2::SecurityGroup").items()
+        for k, v in full.resources("ingestion", "AWS::EC2::SecurityGroup").items()
         if v["Properties"]["GroupDescription"].startswith("Glue JDBC")
     )
-    (ingress,) = dev.resources("ingestion", "AWS::EC2::SecurityGroupIngress").values()
+    (ingress,) = full.resources("ingestion", "AWS::EC2::SecurityGroupIngress").values()
     assert ingress["Properties"]["SourceSecurityGroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
     assert ingress["Properties"]["GroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
     assert (ingress["Properties"]["FromPort"], ingress["Properties"]["ToPort"]) == (0, 65535)
@@ -494,12 +513,12 @@ def test_the_jdbc_security_group_is_self_referencing_and_reaches_only_the_databa
     assert egress == {("10.20.40.15/32", 5432), ("10.20.0.0/16", 443), ("0.0.0.0/0", 443)}
 
 
-def test_the_extract_job_runs_on_glue_5_1_in_the_vpc_on_a_schedule(dev, configs):
-    extract = configs["dev"].ingestion.jdbc.extracts[0]
-    dev.template("ingestion").has_resource_properties(
+def test_the_extract_job_runs_on_glue_5_1_in_the_vpc_on_a_schedule(full):
+    extract = FULL.ingestion.jdbc.extracts[0]
+    full.template("ingestion").has_resource_properties(
         "AWS::Glue::Job",
         {
-            "Name": "mlake-dev-house_sales-extract",
+            "Name": f"{FULL.name_prefix}-house_sales-extract",
             "GlueVersion": "5.1",
             "Command": {"Name": "glueetl", "PythonVersion": "3", "ScriptLocation": Match.any_value()},
             "Connections": {"Connections": [{"Ref": Match.string_like_regexp("Connection")}]},
@@ -512,7 +531,7 @@ def test_the_extract_job_runs_on_glue_5_1_in_the_vpc_on_a_schedule(dev, configs)
                         "Fn::Join": [
                             "",
                             [
-                                "s3://mlake-dev-raw-",
+                                f"s3://{FULL.bucket_prefix}-raw-",
                                 {"Ref": "AWS::AccountId"},
                                 "-",
                                 {"Ref": "AWS::Region"},
@@ -524,7 +543,7 @@ def test_the_extract_job_runs_on_glue_5_1_in_the_vpc_on_a_schedule(dev, configs)
             ),
         },
     )
-    dev.template("ingestion").has_resource_properties(
+    full.template("ingestion").has_resource_properties(
         "AWS::Glue::Trigger",
         {
             "Type": "SCHEDULED",
@@ -535,8 +554,8 @@ def test_the_extract_job_runs_on_glue_5_1_in_the_vpc_on_a_schedule(dev, configs)
     )
 
 
-def test_the_glue_security_configuration_encrypts_everything_with_the_platform_key(dev):
-    (configuration,) = props(dev, "AWS::Glue::SecurityConfiguration")
+def test_the_glue_security_configuration_encrypts_everything_with_the_platform_key(full):
+    (configuration,) = props(full, "AWS::Glue::SecurityConfiguration")
     encryption = configuration["EncryptionConfiguration"]
     assert encryption["CloudWatchEncryption"]["CloudWatchEncryptionMode"] == "SSE-KMS"
     assert encryption["JobBookmarksEncryption"]["JobBookmarksEncryptionMode"] == "CSE-KMS"
@@ -549,10 +568,10 @@ def test_the_glue_security_configuration_encrypts_everything_with_the_platform_k
         assert "LakeKey" in json.dumps(key)
 
 
-def test_the_extract_role_reads_its_secret_and_writes_only_its_prefix(dev, configs):
-    extract = configs["dev"].ingestion.jdbc.extracts[0]
-    role_id = role_with_policy_description(dev, "Glue JDBC extract")
-    statements = policy_of_role(dev, role_id)
+def test_the_extract_role_reads_its_secret_and_writes_only_its_prefix(full):
+    extract = FULL.ingestion.jdbc.extracts[0]
+    role_id = role_with_policy_description(full, "Glue JDBC extract")
+    statements = policy_of_role(full, role_id)
     by_action = {}
     for statement in statements:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]

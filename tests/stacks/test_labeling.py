@@ -8,10 +8,14 @@ import pytest
 
 from lake_constructs.ground_truth_functions import FUNCTION_ACCOUNTS
 
+from ..fixtures import fixture_config
 
-@pytest.fixture(params=["dev", "prod"])
-def synth(request, synths):
-    return synths[request.param]
+FULL = fixture_config("full")
+
+
+@pytest.fixture(params=["full", "retained"])
+def synth(request, fixtures):
+    return fixtures[request.param]
 
 
 def one(synth, type_: str) -> dict:
@@ -37,8 +41,8 @@ def test_only_administrators_create_workers_and_mfa_is_an_authenticator_app(synt
     assert pool["AccountRecoverySetting"] == {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]}
 
 
-def test_password_policy_is_strong(synth, configs):
-    labeling = configs[synth.env].labeling
+def test_password_policy_is_strong(synth):
+    labeling = synth.config.labeling
     assert one(synth, "AWS::Cognito::UserPool")["Policies"]["PasswordPolicy"] == {
         "MinimumLength": labeling.password_minimum_length,
         "RequireLowercase": True,
@@ -50,8 +54,8 @@ def test_password_policy_is_strong(synth, configs):
     assert labeling.password_minimum_length >= 14
 
 
-def test_prod_enforces_threat_protection_and_keeps_the_pool(prod):
-    pool = prod.resources("labeling", "AWS::Cognito::UserPool")
+def test_prod_enforces_threat_protection_and_keeps_the_pool(retained):
+    pool = retained.resources("labeling", "AWS::Cognito::UserPool")
     ((_, resource),) = pool.items()
     assert resource["Properties"]["UserPoolTier"] == "PLUS"
     assert resource["Properties"]["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
@@ -59,15 +63,15 @@ def test_prod_enforces_threat_protection_and_keeps_the_pool(prod):
     assert resource["DeletionPolicy"] == "Retain"
 
 
-def test_dev_says_why_threat_protection_is_off(dev):
-    assert one(dev, "AWS::Cognito::UserPool")["UserPoolTier"] == "ESSENTIALS"
-    (reason,) = [r for path, rule, r in dev.acknowledgments if rule == "AwsSolutions-COG8"]
+def test_dev_says_why_threat_protection_is_off(full):
+    assert one(full, "AWS::Cognito::UserPool")["UserPoolTier"] == "ESSENTIALS"
+    (reason,) = [r for path, rule, r in full.acknowledgments if rule == "AwsSolutions-COG8"]
     assert "labeling.threat_protection" in reason
 
 
-def test_the_hosted_domain_uses_the_configured_prefix(synth, configs):
+def test_the_hosted_domain_uses_the_configured_prefix(synth):
     domain = one(synth, "AWS::Cognito::UserPoolDomain")
-    assert domain["Domain"] == configs[synth.env].labeling.domain_prefix
+    assert domain["Domain"] == synth.config.labeling.domain_prefix
 
 
 def test_the_app_client_is_confidential_and_signs_in_with_the_code_grant(synth):
@@ -81,29 +85,29 @@ def test_the_app_client_is_confidential_and_signs_in_with_the_code_grant(synth):
     assert client["PreventUserExistenceErrors"] == "ENABLED"
 
 
-def test_listed_workers_are_invited_by_email_into_the_group(dev, configs):
-    group = one(dev, "AWS::Cognito::UserPoolGroup")
+def test_listed_workers_are_invited_by_email_into_the_group(full):
+    group = one(full, "AWS::Cognito::UserPoolGroup")
     assert group["GroupName"] == "labelers"
-    users = dev.resources("labeling", "AWS::Cognito::UserPoolUser")
-    assert sorted(u["Properties"]["Username"] for u in users.values()) == sorted(configs["dev"].labeling.workers)
+    users = full.resources("labeling", "AWS::Cognito::UserPoolUser")
+    assert sorted(u["Properties"]["Username"] for u in users.values()) == sorted(FULL.labeling.workers)
     for user in users.values():
         assert user["Properties"]["DesiredDeliveryMediums"] == ["EMAIL"]
-    memberships = dev.resources("labeling", "AWS::Cognito::UserPoolUserToGroupAttachment")
+    memberships = full.resources("labeling", "AWS::Cognito::UserPoolUserToGroupAttachment")
     assert sorted(m["Properties"]["Username"]["Ref"] for m in memberships.values()) == sorted(users)
     assert all(
-        m["Properties"]["GroupName"] == {"Ref": logical_id(dev, "AWS::Cognito::UserPoolGroup")}
+        m["Properties"]["GroupName"] == {"Ref": logical_id(full, "AWS::Cognito::UserPoolGroup")}
         for m in memberships.values()
     )
 
 
-def test_prod_invites_nobody_from_config(prod):
-    assert prod.resources("labeling", "AWS::Cognito::UserPoolUser") == {}
+def test_prod_invites_nobody_from_config(retained):
+    assert retained.resources("labeling", "AWS::Cognito::UserPoolUser") == {}
 
 
 def test_the_workteam_is_the_group_of_this_pool_and_client(synth):
     workteam = one(synth, "AWS::SageMaker::Workteam")
-    assert workteam["WorkteamName"] == f"mlake-{synth.env}-labelers"
-    assert workteam["WorkforceName"] == f"mlake-{synth.env}-workforce"
+    assert workteam["WorkteamName"] == f"{synth.config.name_prefix}-labelers"
+    assert workteam["WorkforceName"] == f"{synth.config.name_prefix}-workforce"
     assert workteam["MemberDefinitions"] == [
         {
             "CognitoMemberDefinition": {
@@ -118,18 +122,20 @@ def test_the_workteam_is_the_group_of_this_pool_and_client(synth):
     }
 
 
-def test_the_workforce_is_bound_to_the_same_pool_and_client(synth, configs):
+def test_the_workforce_is_bound_to_the_same_pool_and_client(synth):
     workforce = one(synth, "AWS::SageMaker::Workforce")
     assert workforce["CognitoConfig"] == {
         "UserPool": {"Ref": logical_id(synth, "AWS::Cognito::UserPool")},
         "ClientId": {"Ref": logical_id(synth, "AWS::Cognito::UserPoolClient")},
     }
-    cidrs = configs[synth.env].labeling.source_ip_cidrs
+    cidrs = synth.config.labeling.source_ip_cidrs
     assert workforce.get("SourceIpConfig") == ({"Cidrs": cidrs} if cidrs else None)
 
 
-def test_prod_restricts_workers_to_the_configured_networks(prod):
-    assert one(prod, "AWS::SageMaker::Workforce")["SourceIpConfig"] == {"Cidrs": ["203.0.113.0/24", "198.51.100.0/24"]}
+def test_prod_restricts_workers_to_the_configured_networks(retained):
+    assert one(retained, "AWS::SageMaker::Workforce")["SourceIpConfig"] == {
+        "Cidrs": ["203.0.113.0/24", "198.51.100.0/24"]
+    }
 
 
 def test_notifications_are_encrypted_with_a_rotating_key_and_need_tls(synth):
@@ -157,13 +163,19 @@ def role_policy(synth) -> dict[str, dict]:
 
 
 def raw_arn(synth, suffix: str) -> dict:
-    parts = ["arn:", {"Ref": "AWS::Partition"}, f":s3:::mlake-{synth.env}-raw-", {"Ref": "AWS::AccountId"}, "-"]
+    parts = [
+        "arn:",
+        {"Ref": "AWS::Partition"},
+        f":s3:::{synth.config.name_prefix}-raw-",
+        {"Ref": "AWS::AccountId"},
+        "-",
+    ]
     return {"Fn::Join": ["", [*parts, {"Ref": "AWS::Region"}, *([suffix] if suffix else [])]]}
 
 
 def test_only_sagemaker_of_this_account_assumes_the_labeling_role(synth):
     role = one(synth, "AWS::IAM::Role")
-    assert role["RoleName"] == f"mlake-{synth.env}-labeling"
+    assert role["RoleName"] == f"{synth.config.name_prefix}-labeling"
     (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
@@ -198,7 +210,7 @@ def test_the_role_reads_inputs_and_labels_and_writes_only_labels(synth):
 def test_the_role_uses_the_lake_key_for_sse_kms_only(synth):
     statement = role_policy(synth)["UseTheLakeKey"]
     assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
-    assert statement["Resource"]["Fn::GetStackOutput"]["StackName"] == f"mlake-{synth.env}-storage"
+    assert statement["Resource"]["Fn::GetStackOutput"]["StackName"] == f"{synth.config.name_prefix}-storage"
 
 
 def test_the_role_invokes_only_the_published_classification_functions(synth):
@@ -249,7 +261,7 @@ def test_the_tool_finds_what_it_needs_in_the_outputs(synth):
 
 def raw_bucket(synth) -> dict:
     for resource in synth.resources("storage", "AWS::S3::Bucket").values():
-        if resource["Properties"]["BucketName"]["Fn::Join"][1][0] == f"mlake-{synth.env}-raw-":
+        if resource["Properties"]["BucketName"]["Fn::Join"][1][0] == f"{synth.config.name_prefix}-raw-":
             return resource["Properties"]
     raise AssertionError("no raw bucket")
 

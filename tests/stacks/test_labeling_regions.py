@@ -8,13 +8,13 @@ import pytest
 from aws_cdk import App
 
 from app import feature_flags
-from config import load_config
 from lake_constructs.ground_truth_functions import function_arn
 from stacks.platform import DataPlatform
+from tests.fixtures import fixture_config
 
 
 def labeling_template(region: str | None, **labeling) -> dict:
-    config = load_config("dev")
+    config = fixture_config("full")
     config = config.model_copy(
         update={
             "region": region,

@@ -7,7 +7,6 @@ in-process once for this module) shows that each enabled layer gets its rule, al
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace as Config
 
 import pytest
 import yaml
@@ -15,8 +14,12 @@ from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
 from config import PlatformConfig
-from config.loader import environment_file
 from stacks.monitoring import MonitoringStack, dms_task_identifiers
+
+from ..fixtures import fixture_config, fixture_file
+
+FULL = fixture_config("full")
+RETAINED = fixture_config("retained")
 
 OPTIONAL_LAYERS = ("analytics", "warehouse", "processing", "ingestion", "labeling")
 # The rule each layer gets, by layer; the catalog (Glue) is always on.
@@ -28,17 +31,18 @@ RULES_BY_LAYER = {
 }
 
 
-def config_with(env: str, **overrides) -> PlatformConfig:
-    data = yaml.safe_load(environment_file(env).read_text())
-    data.setdefault("environment", env)
+def config_with(name: str, **overrides) -> PlatformConfig:
+    """A fixture config with some sections replaced."""
+    data = yaml.safe_load(fixture_file(name).read_text())
+    data.setdefault("environment", name)
     data.update(overrides)
     return PlatformConfig.model_validate(data)
 
 
 @pytest.fixture(scope="module")
 def everything_on() -> tuple[PlatformConfig, Template]:
-    config = config_with("dev", **{layer: {"enabled": True} for layer in OPTIONAL_LAYERS})
-    stack = MonitoringStack(App(), "monitoring", config=config, dms_tasks=["mlake-dev-orders"])
+    config = config_with("full", **{layer: {"enabled": True} for layer in OPTIONAL_LAYERS})
+    stack = MonitoringStack(App(), "monitoring", config=config, dms_tasks=[f"{FULL.name_prefix}-orders"])
     return config, Template.from_stack(stack)
 
 
@@ -56,9 +60,9 @@ def alarms_by_name(template: Template) -> dict[str, dict]:
     }
 
 
-@pytest.fixture(params=["dev", "prod"])
-def synth(request, synths):
-    return synths[request.param]
+@pytest.fixture(params=["full", "retained"])
+def synth(request, fixtures):
+    return fixtures[request.param]
 
 
 def test_minimal_has_no_monitoring_stack(minimal):
@@ -71,7 +75,7 @@ def test_the_topic_is_named_by_contract_and_encrypted_with_a_rotating_key_of_its
     (key_id, key) = next(iter(resources(template, "AWS::KMS::Key").items()))
     template.has_resource_properties(
         "AWS::SNS::Topic",
-        {"TopicName": f"mlake-{synth.env}-alarms", "KmsMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]}},
+        {"TopicName": f"{synth.config.name_prefix}-alarms", "KmsMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]}},
     )
     assert key["Properties"]["EnableKeyRotation"] is True
     assert topic_id
@@ -111,24 +115,22 @@ def test_the_topic_denies_publishing_without_tls_and_allows_only_this_accounts_s
     assert any(":alarm:*" in json.dumps(s["Condition"]) for s in allows)
 
 
-def test_each_configured_email_is_subscribed(synth, configs):
+def test_each_configured_email_is_subscribed(synth):
     subscriptions = resources(synth.template("monitoring"), "AWS::SNS::Subscription").values()
-    assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == sorted(
-        configs[synth.env].monitoring.alarm_emails
-    )
+    assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == sorted(synth.config.monitoring.alarm_emails)
     assert {s["Properties"]["Protocol"] for s in subscriptions} == {"email"}
 
 
 def test_glue_rules_match_only_the_platforms_jobs_and_crawlers(synth):
     rules = rules_by_name(synth.template("monitoring"))
-    prefix = [{"prefix": f"mlake-{synth.env}-"}]
-    job = rules[f"mlake-{synth.env}-glue-job-failed"]["EventPattern"]
+    prefix = [{"prefix": f"{synth.config.name_prefix}-"}]
+    job = rules[f"{synth.config.name_prefix}-glue-job-failed"]["EventPattern"]
     assert job == {
         "source": ["aws.glue"],
         "detail-type": ["Glue Job State Change"],
         "detail": {"jobName": prefix, "state": ["FAILED", "TIMEOUT", "ERROR"]},
     }
-    crawler = rules[f"mlake-{synth.env}-glue-crawler-failed"]["EventPattern"]
+    crawler = rules[f"{synth.config.name_prefix}-glue-crawler-failed"]["EventPattern"]
     assert crawler == {
         "source": ["aws.glue"],
         "detail-type": ["Glue Crawler State Change"],
@@ -149,16 +151,16 @@ def test_every_rule_sends_a_readable_sentence_to_the_topic(everything_on):
         assert sentence.split()[0] in ("Glue", "DMS", "EMR", "Ground"), sentence
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
-def test_every_enabled_layer_has_its_rule_and_no_other(env, configs, synths):
-    config = configs[env]
+@pytest.mark.parametrize("env", ["full", "retained"])
+def test_every_enabled_layer_has_its_rule_and_no_other(env, fixtures):
+    config = fixtures[env].config
     expected = {
         f"{config.name_prefix}-{rule}"
         for layer, names in RULES_BY_LAYER.items()
         if layer == "catalog" or getattr(config, layer).enabled
         for rule in names
     }
-    assert set(rules_by_name(synths[env].template("monitoring"))) == expected
+    assert set(rules_by_name(fixtures[env].template("monitoring"))) == expected
 
 
 def test_with_every_layer_on_every_layer_has_its_rule(everything_on):
@@ -170,7 +172,7 @@ def test_with_every_layer_on_every_layer_has_its_rule(everything_on):
 def test_dms_emr_and_labeling_rules_match_failures(everything_on):
     _, template = everything_on
     rules = rules_by_name(template)
-    dms = rules["mlake-dev-dms-task-failed"]["EventPattern"]
+    dms = rules[f"{FULL.name_prefix}-dms-task-failed"]["EventPattern"]
     assert dms["source"] == ["aws.dms"]
     assert set(dms["detail-type"]) == {"DMS Replication Task State Change", "DMS Replication State Change"}
     assert set(dms["detail"]["eventType"]) == {
@@ -179,23 +181,23 @@ def test_dms_emr_and_labeling_rules_match_failures(everything_on):
         "REPLICATION_FAILED",
         "REPLICATION_STOPPED",
     }
-    assert rules["mlake-dev-emr-cluster-failed"]["EventPattern"] == {
+    assert rules[f"{FULL.name_prefix}-emr-cluster-failed"]["EventPattern"] == {
         "source": ["aws.emr"],
         "detail-type": ["EMR Cluster State Change"],
-        "detail": {"name": ["mlake-dev-processing"], "state": ["TERMINATED_WITH_ERRORS"]},
+        "detail": {"name": [f"{FULL.name_prefix}-processing"], "state": ["TERMINATED_WITH_ERRORS"]},
     }
-    assert rules["mlake-dev-labeling-job-failed"]["EventPattern"] == {
+    assert rules[f"{FULL.name_prefix}-labeling-job-failed"]["EventPattern"] == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Ground Truth Labeling Job State Change"],
         "detail": {"LabelingJobStatus": ["Failed"]},
     }
 
 
-def test_quarantine_share_alarm_per_dataset_uses_the_etl_metrics_and_the_configured_threshold(dev, configs):
-    config = configs["dev"]
-    alarms = alarms_by_name(dev.template("monitoring"))
+def test_quarantine_share_alarm_per_dataset_uses_the_etl_metrics_and_the_configured_threshold(full):
+    config = FULL
+    alarms = alarms_by_name(full.template("monitoring"))
     for dataset in config.catalog.datasets:
-        alarm = alarms[f"mlake-dev-{dataset.name}-quarantine-share"]
+        alarm = alarms[f"{FULL.name_prefix}-{dataset.name}-quarantine-share"]
         assert alarm["Threshold"] == config.monitoring.quarantine_share_percent
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["TreatMissingData"] == "notBreaching"
@@ -208,21 +210,21 @@ def test_quarantine_share_alarm_per_dataset_uses_the_etl_metrics_and_the_configu
             assert stat["Metric"]["MetricName"] == name
             assert sorted(stat["Metric"]["Dimensions"], key=lambda d: d["Name"]) == [
                 {"Name": "Dataset", "Value": dataset.name},
-                {"Name": "Environment", "Value": "dev"},
+                {"Name": "Environment", "Value": FULL.environment},
             ]
             assert stat["Stat"] == "Sum"
 
 
-def test_a_missed_run_alarm_exists_exactly_for_scheduled_datasets(dev, configs):
-    config = configs["dev"]
-    alarms = alarms_by_name(dev.template("monitoring"))
+def test_a_missed_run_alarm_exists_exactly_for_scheduled_datasets(full):
+    config = FULL
+    alarms = alarms_by_name(full.template("monitoring"))
     scheduled = {d.name for d in config.catalog.datasets if d.schedule is not None}
     assert scheduled, "dev should declare at least one scheduled dataset"
-    assert {name.removeprefix("mlake-dev-").removesuffix("-no-run") for name in alarms if name.endswith("-no-run")} == (
-        scheduled
-    )
+    assert {
+        name.removeprefix(f"{FULL.name_prefix}-").removesuffix("-no-run") for name in alarms if name.endswith("-no-run")
+    } == (scheduled)
     for name in scheduled:
-        alarm = alarms[f"mlake-dev-{name}-no-run"]
+        alarm = alarms[f"{FULL.name_prefix}-{name}-no-run"]
         (query,) = alarm["Metrics"]
         stat = query["MetricStat"]
         assert stat["Metric"]["MetricName"] == "RowsIn" and stat["Metric"]["Namespace"] == "MLDataLake/ETL"
@@ -254,9 +256,9 @@ def test_warehouse_alarms_watch_the_contract_cluster_with_configured_thresholds(
         "warehouse-health": ("HealthStatus", 1, "LessThanThreshold"),
     }
     for name, (metric, threshold, operator) in expected.items():
-        alarm = alarms[f"mlake-dev-{name}"]
+        alarm = alarms[f"{FULL.name_prefix}-{name}"]
         assert alarm["Namespace"] == "AWS/Redshift" and alarm["MetricName"] == metric
-        assert alarm["Dimensions"] == [{"Name": "ClusterIdentifier", "Value": "mlake-dev-warehouse"}]
+        assert alarm["Dimensions"] == [{"Name": "ClusterIdentifier", "Value": f"{FULL.name_prefix}-warehouse"}]
         assert alarm["Threshold"] == threshold and alarm["ComparisonOperator"] == operator
         assert alarm["EvaluationPeriods"] == 3 and alarm["Period"] == 300
 
@@ -265,51 +267,59 @@ def test_dms_latency_alarms_select_the_task_by_its_identifier(everything_on):
     config, template = everything_on
     alarms = alarms_by_name(template)
     for side in ("Source", "Target"):
-        alarm = alarms[f"mlake-dev-orders-cdc-latency-{side.lower()}"]
+        alarm = alarms[f"{FULL.name_prefix}-orders-cdc-latency-{side.lower()}"]
         (query,) = alarm["Metrics"]
         assert query["Expression"] == (
             f"SELECT MAX(CDCLatency{side}) FROM "
             'SCHEMA("AWS/DMS", ReplicationInstanceIdentifier, ReplicationTaskIdentifier) '
-            "WHERE ReplicationTaskIdentifier = 'mlake-dev-orders'"
+            f"WHERE ReplicationTaskIdentifier = '{FULL.name_prefix}-orders'"
         )
         assert query["Period"] == 300
         assert alarm["Threshold"] == config.monitoring.dms_latency_seconds
 
 
-def test_no_warehouse_or_dms_alarm_when_those_layers_are_off(dev, configs):
-    names = alarms_by_name(dev.template("monitoring"))
-    if not configs["dev"].warehouse.enabled:
-        assert not [n for n in names if "-warehouse-" in n]
-    if not configs["dev"].ingestion.enabled:
-        assert not [n for n in names if "-cdc-latency-" in n]
+def test_no_warehouse_or_dms_alarm_when_those_layers_are_off(retained):
+    # The retained fixture replicates through DMS tasks (which get CDC latency alarms) and runs a
+    # warehouse: the same config with both layers off must have neither kind of alarm.
+    on = alarms_by_name(retained.template("monitoring"))
+    assert [n for n in on if "-warehouse-" in n] and [n for n in on if "-cdc-latency-" in n]
+    config = config_with("retained", warehouse={"enabled": False}, ingestion={"enabled": False})
+    off = alarms_by_name(Template.from_stack(MonitoringStack(App(), "monitoring", config=config)))
+    assert off and not [n for n in off if "-warehouse-" in n or "-cdc-latency-" in n]
 
 
-def test_the_dashboard_shows_each_dataset_and_each_enabled_layer(everything_on, dev, configs):
+def test_the_dashboard_shows_each_dataset_and_each_enabled_layer(everything_on, full):
     def body(template: Template) -> str:
         (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
         return json.dumps(dashboard["Properties"]["DashboardBody"])
 
-    full = body(everything_on[1])
-    for dataset in configs["dev"].catalog.datasets:
-        assert f"{dataset.name}: rows per day" in full
-    for marker in ("Athena queries (mlake-dev-analytics)", "Redshift mlake-dev-warehouse", "EMR clusters", "DMS CDC"):
-        assert marker in full
-    shipped, dev_config = body(dev.template("monitoring")), configs["dev"]
-    assert "ETL runs per day" in shipped
-    for marker, layer in (("Redshift mlake-dev-warehouse", "warehouse"), ("EMR clusters", "processing")):
-        assert (marker in shipped) == getattr(dev_config, layer).enabled, marker
+    config, template = everything_on
+    everything = body(template)
+    for dataset in config.catalog.datasets:
+        assert f"{dataset.name}: rows per day" in everything
+    for marker in (
+        f"Athena queries ({config.name_prefix}-analytics)",
+        f"Redshift {config.name_prefix}-warehouse",
+        "EMR clusters",
+        "DMS CDC",
+    ):
+        assert marker in everything
+    built = body(full.template("monitoring"))
+    assert "ETL runs per day" in built
+    for marker, layer in ((f"Redshift {FULL.name_prefix}-warehouse", "warehouse"), ("EMR clusters", "processing")):
+        assert (marker in built) == getattr(FULL, layer).enabled, marker
 
 
-def test_the_budget_has_the_configured_limit_thresholds_and_tag_filter(synth, configs):
-    budget_config = configs[synth.env].monitoring.budget
+def test_the_budget_has_the_configured_limit_thresholds_and_tag_filter(synth):
+    budget_config = synth.config.monitoring.budget
     (budget,) = resources(synth.template("monitoring"), "AWS::Budgets::Budget").values()
     data = budget["Properties"]["Budget"]
     assert data["BudgetLimit"] == {"Amount": budget_config.monthly_limit_usd, "Unit": "USD"}
     assert data["BudgetType"] == "COST" and data["TimeUnit"] == "MONTHLY"
     assert data["FilterExpression"] == {
         "And": [
-            {"Tags": {"Key": "project", "MatchOptions": ["EQUALS"], "Values": ["mlake"]}},
-            {"Tags": {"Key": "environment", "MatchOptions": ["EQUALS"], "Values": [synth.env]}},
+            {"Tags": {"Key": "project", "MatchOptions": ["EQUALS"], "Values": [synth.config.project]}},
+            {"Tags": {"Key": "environment", "MatchOptions": ["EQUALS"], "Values": [synth.config.environment]}},
         ]
     }
     notifications = budget["Properties"]["NotificationsWithSubscribers"]
@@ -329,27 +339,26 @@ def test_the_budget_has_the_configured_limit_thresholds_and_tag_filter(synth, co
 
 
 def test_budget_and_dashboard_can_be_switched_off():
-    config = config_with("dev", monitoring={"enabled": True, "dashboard": False, "budget": {"enabled": False}})
+    config = config_with("full", monitoring={"enabled": True, "dashboard": False, "budget": {"enabled": False}})
     template = Template.from_stack(MonitoringStack(App(), "monitoring", config=config))
     template.resource_count_is("AWS::Budgets::Budget", 0)
     template.resource_count_is("AWS::CloudWatch::Dashboard", 0)
 
 
 def test_an_account_wide_budget_has_no_filter():
-    config = config_with("dev", monitoring={"enabled": True, "budget": {"filter_by_tags": False}})
+    config = config_with("full", monitoring={"enabled": True, "budget": {"filter_by_tags": False}})
     template = Template.from_stack(MonitoringStack(App(), "monitoring", config=config))
     template.has_resource_properties("AWS::Budgets::Budget", {"Budget": {"FilterExpression": Match.absent()}})
 
 
 def test_dms_tasks_follow_the_naming_contract_and_skip_serverless():
-    sources = [Config(name="orders"), Config(name="customers")]
+    def config(**dms) -> PlatformConfig:
+        ingestion = RETAINED.ingestion.model_dump(mode="json")
+        ingestion["dms"].update(dms)
+        return config_with("retained", ingestion=ingestion)
 
-    def config(**dms):
-        return Config(name_prefix="mlake-prod", ingestion=Config(dms=Config(**dms)))
-
-    assert dms_task_identifiers(config(capacity="instance", sources=sources)) == [
-        "mlake-prod-orders",
-        "mlake-prod-customers",
-    ]
-    assert dms_task_identifiers(config(capacity="serverless", sources=sources)) == []
-    assert dms_task_identifiers(Config(name_prefix="mlake-prod", ingestion=Config())) == []
+    sources = RETAINED.ingestion.dms.sources
+    assert RETAINED.ingestion.dms.capacity == "instance" and sources
+    assert dms_task_identifiers(RETAINED) == [f"{RETAINED.name_prefix}-{source.name}" for source in sources]
+    assert dms_task_identifiers(config(capacity="serverless")) == []
+    assert dms_task_identifiers(config_with("retained", ingestion={"enabled": False})) == []

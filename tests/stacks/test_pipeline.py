@@ -1,5 +1,8 @@
 """The deployment pipeline: off in the shipped environments, so it is synthesized here once, from dev's
-config with the pipeline switched on, through `app.build` with every check a normal synth runs."""
+config with the pipeline switched on, through `app.build` with every check a normal synth runs.
+
+The pipeline deploys environments of config/environments/ by name: this module needs `dev` and
+`prod` there (a fork that renames them adapts PIPELINE); names are derived from their configs."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import yaml
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from app import build
-from config import PlatformConfig
+from config import PlatformConfig, environment_names, load_config
 from config.loader import environment_file
 from stacks.pipeline import GENERATED_WILDCARDS
 
@@ -32,6 +35,10 @@ PIPELINE = {
 }
 ROOT = Path(__file__).resolve().parent.parent.parent
 
+if not {"dev", "prod"} <= set(environment_names()):
+    pytest.skip("the pipeline example deploys config/environments/dev and prod", allow_module_level=True)
+STAGES = {env: load_config(env) for env in PIPELINE["environments"]}
+
 
 def pipeline_config() -> PlatformConfig:
     data = yaml.safe_load(environment_file("dev").read_text())
@@ -48,8 +55,18 @@ def synth(tmp_path_factory) -> Synth:
 
 
 @pytest.fixture(scope="module")
-def template(synth) -> dict:
-    return synth.stacks["mlake-pipeline"]
+def config() -> PlatformConfig:
+    return pipeline_config()
+
+
+@pytest.fixture(scope="module")
+def pipeline_stack(config) -> str:
+    return f"{config.project}-pipeline"
+
+
+@pytest.fixture(scope="module")
+def template(synth, pipeline_stack) -> dict:
+    return synth.stacks[pipeline_stack]
 
 
 def of_type(template: dict, type_: str) -> dict[str, dict]:
@@ -61,8 +78,8 @@ def pipeline_stages(template: dict) -> list[dict]:
     return pipeline["Properties"]["Stages"]
 
 
-def test_the_pipeline_sits_beside_the_platform_of_the_environment_that_enables_it(synth, dev):
-    assert set(synth.stacks) == {*dev.stacks, "mlake-pipeline"}
+def test_the_pipeline_sits_beside_the_platform_of_the_environment_that_enables_it(synth, synths, pipeline_stack):
+    assert set(synth.stacks) == {*synths["dev"].stacks, pipeline_stack}
 
 
 def test_the_stages_run_source_synth_self_update_assets_then_each_environment_in_order(template):
@@ -95,7 +112,7 @@ def test_each_environment_stage_deploys_that_environments_stacks_by_their_usual_
             for a in stages[env.capitalize()]["Actions"]
             if "StackName" in a["Configuration"]
         }
-        assert deployed == {f"mlake-{env}-{layer}" for layer in synths[env].stacks}
+        assert deployed == {f"{STAGES[env].name_prefix}-{layer}" for layer in synths[env].stacks}
 
 
 def test_the_synth_step_runs_the_readme_commands_on_python_311_and_java_17(template):
@@ -138,35 +155,35 @@ def test_every_finding_of_the_pipeline_app_is_fixed_or_acknowledged(synth):
     assert violations == []
 
 
-def test_wildcards_are_acknowledged_one_by_one_and_only_of_the_known_kinds(synth):
+def test_wildcards_are_acknowledged_one_by_one_and_only_of_the_known_kinds(synth, pipeline_stack):
     wildcard_acks = [
         (path, rule)
         for path, rule, _ in synth.acknowledgments
-        if rule.startswith("AwsSolutions-IAM5") and path.startswith("/mlake-pipeline/")
+        if rule.startswith("AwsSolutions-IAM5") and path.startswith(f"/{pipeline_stack}/")
     ]
     assert wildcard_acks
     for path, rule in wildcard_acks:
-        assert path.startswith("/mlake-pipeline/Pipeline/") and path.endswith("/DefaultPolicy/Resource"), path
+        assert path.startswith(f"/{pipeline_stack}/Pipeline/") and path.endswith("/DefaultPolicy/Resource"), path
         assert any(re.fullmatch(pattern, rule) for pattern in GENERATED_WILDCARDS), rule
 
 
-def test_no_acknowledgment_reaches_beyond_the_generated_constructs_and_the_two_buckets(synth):
-    paths = {path for path, _, _ in synth.acknowledgments if path.startswith("/mlake-pipeline/")}
+def test_no_acknowledgment_reaches_beyond_the_generated_constructs_and_the_two_buckets(synth, pipeline_stack):
+    paths = {path for path, _, _ in synth.acknowledgments if path.startswith(f"/{pipeline_stack}/")}
     assert paths
     for path in paths:
         assert path.startswith(
-            ("/mlake-pipeline/Pipeline/", "/mlake-pipeline/AccessLogs", "/mlake-pipeline/Artifacts")
+            (f"/{pipeline_stack}/Pipeline/", f"/{pipeline_stack}/AccessLogs", f"/{pipeline_stack}/Artifacts")
         ), path
 
 
-def test_the_pipeline_template_is_cfn_lint_clean_as_make_synth_lints_it(synth):
+def test_the_pipeline_template_is_cfn_lint_clean_as_make_synth_lints_it(synth, pipeline_stack):
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "cfn-lint"),
             "--config-file",
             str(ROOT / ".cfnlintrc.yaml"),
             "--",
-            str(next(synth.outdir.glob("mlake-pipeline.template.json"))),
+            str(next(synth.outdir.glob(f"{pipeline_stack}.template.json"))),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -186,4 +203,6 @@ def test_only_the_pipeline_resource_ignores_a_cfn_lint_check(template):
 
 
 def test_the_pipeline_template_matches_its_snapshot(template, snapshot):
-    assert normalized(template) == snapshot.use_extension(JSONSnapshotExtension)(name="pipeline")
+    assert normalized(template, pipeline_config(), *STAGES.values()) == snapshot.use_extension(JSONSnapshotExtension)(
+        name="pipeline"
+    )

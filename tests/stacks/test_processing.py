@@ -9,15 +9,19 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
-from config import load_config
 from lake_constructs.emr_cluster import EMR_MANAGED_POLICY_TAG, GLUE_METASTORE_FACTORY
+
+from ..fixtures import fixture_config
+
+FULL = fixture_config("full")
+RETAINED = fixture_config("retained")
 
 CLUSTER = "AWS::EMR::Cluster"
 
 
-@pytest.fixture(params=["dev", "prod"])
-def synth(request, synths):
-    return synths[request.param]
+@pytest.fixture(params=["full", "retained"])
+def synth(request, fixtures):
+    return fixtures[request.param]
 
 
 def cluster(synth) -> dict:
@@ -38,13 +42,13 @@ def joined(value) -> str:
 
 
 def bucket(synth, zone: str) -> str:
-    return f"mlake-{synth.env}-{zone}-${{AWS::AccountId}}-${{AWS::Region}}"
+    return f"{synth.config.name_prefix}-{zone}-${{AWS::AccountId}}-${{AWS::Region}}"
 
 
 def storage_output(synth, value) -> str:
     """The name of the storage stack's output that `value` reads (a weak cross-stack reference)."""
     lookup = value["Fn::GetStackOutput"]
-    assert lookup["StackName"] == f"mlake-{synth.env}-storage"
+    assert lookup["StackName"] == f"{synth.config.name_prefix}-storage"
     return lookup["OutputName"]
 
 
@@ -62,10 +66,10 @@ def test_minimal_has_no_processing_layer(minimal):
     assert "processing" not in minimal.stacks
 
 
-def test_release_and_applications_come_from_config(synth, configs):
-    config = configs[synth.env].processing
+def test_release_and_applications_come_from_config(synth):
+    config = synth.config.processing
     properties = cluster(synth)
-    assert properties["Name"] == f"mlake-{synth.env}-processing"
+    assert properties["Name"] == f"{synth.config.name_prefix}-processing"
     assert properties["ReleaseLabel"] == config.release_label == "emr-7.2.0"
     assert [a["Name"] for a in properties["Applications"]] == config.applications
     assert set(config.applications) >= {
@@ -96,16 +100,16 @@ def test_notebooks_persist_to_the_artifacts_bucket(synth):
     assert joined(persist["Resource"]) == f"arn:${{AWS::Partition}}:s3:::{bucket(synth, 'artifacts')}/jupyter/*"
 
 
-def test_idle_clusters_terminate_themselves_sooner_in_dev(dev, prod, configs):
-    dev_timeout = cluster(dev)["AutoTerminationPolicy"]["IdleTimeout"]
-    prod_timeout = cluster(prod)["AutoTerminationPolicy"]["IdleTimeout"]
-    assert dev_timeout == configs["dev"].processing.idle_timeout_minutes * 60 == 1800
-    assert prod_timeout == configs["prod"].processing.idle_timeout_minutes * 60
+def test_idle_clusters_terminate_themselves_sooner_in_dev(full, retained):
+    dev_timeout = cluster(full)["AutoTerminationPolicy"]["IdleTimeout"]
+    prod_timeout = cluster(retained)["AutoTerminationPolicy"]["IdleTimeout"]
+    assert dev_timeout == FULL.processing.idle_timeout_minutes * 60 == 1800
+    assert prod_timeout == RETAINED.processing.idle_timeout_minutes * 60
     assert dev_timeout < prod_timeout
 
 
-def test_instance_groups_and_managed_scaling_follow_config(synth, configs):
-    config = configs[synth.env].processing
+def test_instance_groups_and_managed_scaling_follow_config(synth):
+    config = synth.config.processing
     instances = cluster(synth)["Instances"]
     for group, wanted in (("MasterInstanceGroup", config.primary), ("CoreInstanceGroup", config.core)):
         assert instances[group]["InstanceType"] == wanted.instance_type
@@ -132,7 +136,7 @@ def test_instance_groups_and_managed_scaling_follow_config(synth, configs):
 def test_the_cluster_runs_in_a_private_subnet_without_ssh_key(synth):
     instances = cluster(synth)["Instances"]
     subnet_output = instances["Ec2SubnetId"]["Fn::GetStackOutput"]
-    assert subnet_output["StackName"] == f"mlake-{synth.env}-network"
+    assert subnet_output["StackName"] == f"{synth.config.name_prefix}-network"
     assert "NetworkVpcprivateSubnet" in subnet_output["OutputName"]
     assert "Ec2KeyName" not in instances
     # The managed service policy only launches into subnets tagged for it: the cluster's subnet is.
@@ -217,8 +221,8 @@ def test_service_role_trusts_emr_of_this_account_and_passes_only_the_instance_ro
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
 
 
-def test_instance_role_reaches_only_the_lakes_prefixes_and_databases(synth, configs):
-    config = configs[synth.env]
+def test_instance_role_reaches_only_the_lakes_prefixes_and_databases(synth):
+    config = synth.config
     s3_resources, glue_resources = set(), set()
     for statement in statements(synth, "ProcessingInstanceRole"):
         for resource in as_list(statement["Resource"]):
@@ -259,10 +263,10 @@ def test_the_instance_role_can_use_ssm_and_the_platform_key_without_a_managed_po
     assert "LakeKey" in storage_output(synth, by_sid["UseThePlatformKey"]["Resource"])
 
 
-def test_steps_only_where_config_asks_for_them(dev, prod, configs):
-    assert configs["prod"].processing.example_steps.training_dataset is None
-    assert "Steps" not in cluster(prod)
-    training = next(s for s in cluster(dev)["Steps"] if s["Name"] == "train-dog_breeds")
+def test_steps_only_where_config_asks_for_them(full, retained):
+    assert RETAINED.processing.example_steps.training_dataset is None
+    assert "Steps" not in cluster(retained)
+    training = next(s for s in cluster(full)["Steps"] if s["Name"] == "train-dog_breeds")
     assert training["ActionOnFailure"] == "CONTINUE"
     assert training["HadoopJarStep"]["Jar"] == "command-runner.jar"
     args = training["HadoopJarStep"]["Args"]
@@ -270,8 +274,8 @@ def test_steps_only_where_config_asks_for_them(dev, prod, configs):
     assert joined(args[3]).endswith(".py")
     options = dict(zip(args[4::2], args[5::2], strict=True))
     assert json.loads(options["--dataset_spec"])["label"] == "breed"
-    assert joined(options["--curated_path"]) == f"s3://{bucket(dev, 'curated')}/dog_breeds/"
-    assert joined(options["--model_path"]) == f"s3://{bucket(dev, 'artifacts')}/models/dog_breeds/"
+    assert joined(options["--curated_path"]) == f"s3://{bucket(full, 'curated')}/dog_breeds/"
+    assert joined(options["--model_path"]) == f"s3://{bucket(full, 'artifacts')}/models/dog_breeds/"
 
 
 # --- The Glue ETL script as a Spark step: built in-process once, with a stand-in for glue_jobs/ ---
@@ -292,15 +296,15 @@ def etl_build(tmp_path_factory):
     original = processing_module.GLUE_JOBS_DIR
     processing_module.GLUE_JOBS_DIR = glue_jobs
     try:
-        app = build(load_config("dev"), outdir=str(outdir))
+        app = build(FULL, outdir=str(outdir))
         assembly = app.synth()
     finally:
         processing_module.GLUE_JOBS_DIR = original
-    stack = next(s for s in assembly.stacks if s.stack_name == "mlake-dev-processing")
+    stack = next(s for s in assembly.stacks if s.stack_name == f"{FULL.name_prefix}-processing")
     return Template.from_json(stack.template), Path(outdir)
 
 
-def test_the_glue_etl_script_runs_unchanged_as_a_spark_step_with_the_job_contract(etl_build, configs):
+def test_the_glue_etl_script_runs_unchanged_as_a_spark_step_with_the_job_contract(etl_build):
     template, _ = etl_build
     (resource,) = template.find_resources(CLUSTER).values()
     step = next(s for s in resource["Properties"]["Steps"] if s["Name"] == "etl-spam_emails")
@@ -309,17 +313,17 @@ def test_the_glue_etl_script_runs_unchanged_as_a_spark_step_with_the_job_contrac
     assert args[:4] == ["spark-submit", "--deploy-mode", "cluster", "--py-files"]
     assert joined(args[4]).endswith(".zip") and joined(args[5]).endswith(".py")
     options = dict(zip(args[6::2], args[7::2], strict=True))
-    dataset = configs["dev"].catalog.dataset("spam_emails")
+    dataset = FULL.catalog.dataset("spam_emails")
     raw, curated, artifacts = (
-        f"mlake-dev-{z}-${{AWS::AccountId}}-${{AWS::Region}}" for z in ("raw", "curated", "artifacts")
+        f"{FULL.name_prefix}-{z}-${{AWS::AccountId}}-${{AWS::Region}}" for z in ("raw", "curated", "artifacts")
     )
     assert json.loads(options["--dataset_spec"]) == json.loads(dataset.model_dump_json())
     assert joined(options["--raw_path"]) == f"s3://{raw}/spam_emails/"
     assert joined(options["--curated_path"]) == f"s3://{curated}/spam_emails/"
     assert joined(options["--quarantine_path"]) == f"s3://{curated}/_quarantine/spam_emails/"
     assert joined(options["--report_path"]) == f"s3://{artifacts}/reports/spam_emails/"
-    assert options["--curated_database"] == "mlake_dev_curated"
-    assert options["--environment"] == "dev"
+    assert options["--curated_database"] == f"{FULL.database_name('')}curated"
+    assert options["--environment"] == FULL.environment
     assert options["--metrics_namespace"] == "MLDataLake/ETL"
 
 
@@ -337,11 +341,11 @@ def test_the_etl_library_zip_holds_the_package_at_its_root(etl_build):
     assert files == ["lake_etl/__init__.py", "lake_etl/transform.py"]
 
 
-def test_without_the_glue_job_files_the_etl_step_is_left_out_and_the_synth_says_so(dev):
-    names = [s["Name"] for s in cluster(dev)["Steps"]]
+def test_without_the_glue_job_files_the_etl_step_is_left_out_and_the_synth_says_so(full):
+    names = [s["Name"] for s in cluster(full)["Steps"]]
     notes = [
         entry["data"]
-        for metadata in dev.outdir.glob("*processing*.metadata.json")
+        for metadata in full.outdir.glob("*processing*.metadata.json")
         for entries in json.loads(metadata.read_text()).values()
         for entry in entries
         if entry["type"] == "aws:cdk:info"

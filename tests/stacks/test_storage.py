@@ -11,9 +11,9 @@ ALL_ZONES = ("access-logs", *ZONES)
 def bucket(synth, zone: str) -> dict:
     for resource in synth.resources("storage", "AWS::S3::Bucket").values():
         name = resource["Properties"]["BucketName"]["Fn::Join"][1][0]
-        if name == f"mlake-{synth.env}-{zone}-":
+        if name == f"{synth.config.name_prefix}-{zone}-":
             return resource
-    raise AssertionError(f"no {zone} bucket in {synth.env}")
+    raise AssertionError(f"no {zone} bucket in {synth.name}")
 
 
 def logical_id(synth, zone: str) -> str:
@@ -21,16 +21,18 @@ def logical_id(synth, zone: str) -> str:
     return next(k for k, v in synth.resources("storage", "AWS::S3::Bucket").items() if v is wanted)
 
 
-@pytest.fixture(params=["dev", "prod", "minimal"])
-def synth(request, synths):
-    return synths[request.param]
+@pytest.fixture(params=["full", "retained", "minimal"])
+def synth(request, fixtures):
+    return fixtures[request.param]
 
 
 def test_the_key_rotates_and_waits_the_longest_before_deletion(synth):
     (key,) = synth.resources("storage", "AWS::KMS::Key").values()
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["Properties"]["PendingWindowInDays"] == 30
-    synth.template("storage").has_resource_properties("AWS::KMS::Alias", {"AliasName": f"alias/mlake-{synth.env}-lake"})
+    synth.template("storage").has_resource_properties(
+        "AWS::KMS::Alias", {"AliasName": f"alias/{synth.config.name_prefix}-lake"}
+    )
 
 
 def test_cloudwatch_logs_may_use_the_key_only_for_this_accounts_log_groups(synth):
@@ -131,7 +133,7 @@ def test_the_access_logs_bucket_uses_sse_s3_which_log_delivery_supports(synth):
 def test_lake_buckets_log_access_to_the_access_logs_bucket(synth, zone):
     logging = bucket(synth, zone)["Properties"]["LoggingConfiguration"]
     assert logging["DestinationBucketName"] == {"Ref": logical_id(synth, "access-logs")}
-    assert logging["LogFilePrefix"]["Fn::Join"][1][0] == f"mlake-{synth.env}-{zone}-"
+    assert logging["LogFilePrefix"]["Fn::Join"][1][0] == f"{synth.config.name_prefix}-{zone}-"
 
 
 def test_s3_log_delivery_may_write_only_each_source_buckets_prefix(synth):
@@ -152,8 +154,8 @@ def test_s3_log_delivery_may_write_only_each_source_buckets_prefix(synth):
 
 
 @pytest.mark.parametrize("zone", ALL_ZONES)
-def test_lifecycle_follows_the_config(synth, configs, zone):
-    config = configs[synth.env]
+def test_lifecycle_follows_the_config(synth, zone):
+    config = synth.config
     zone_config = getattr(config.storage.lifecycle, zone.replace("-", "_"))
     (rule,) = bucket(synth, zone)["Properties"]["LifecycleConfiguration"]["Rules"]
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": config.storage.noncurrent_version_expiration_days}
@@ -172,33 +174,33 @@ def test_lifecycle_follows_the_config(synth, configs, zone):
     assert rule.get("ExpirationInDays") == zone_config.expire_after_days
 
 
-def test_raw_data_tiers_to_infrequent_access_then_glacier_in_prod(prod):
-    (rule,) = bucket(prod, "raw")["Properties"]["LifecycleConfiguration"]["Rules"]
+def test_raw_data_tiers_to_infrequent_access_then_glacier_in_prod(retained):
+    (rule,) = bucket(retained, "raw")["Properties"]["LifecycleConfiguration"]["Rules"]
     assert [t["StorageClass"] for t in rule["Transitions"]] == ["STANDARD_IA", "GLACIER"]
 
 
-def test_prod_retains_buckets_and_key(prod):
+def test_prod_retains_buckets_and_key(retained):
     for resource in [
-        *prod.resources("storage", "AWS::S3::Bucket").values(),
-        *prod.resources("storage", "AWS::KMS::Key").values(),
+        *retained.resources("storage", "AWS::S3::Bucket").values(),
+        *retained.resources("storage", "AWS::KMS::Key").values(),
     ]:
         assert resource["DeletionPolicy"] == "Retain"
         assert resource["UpdateReplacePolicy"] == "Retain"
-    assert not prod.resources("storage", "Custom::S3AutoDeleteObjects")
+    assert not retained.resources("storage", "Custom::S3AutoDeleteObjects")
 
 
-def test_ephemeral_dev_destroys_and_empties_its_buckets(dev):
-    buckets = dev.resources("storage", "AWS::S3::Bucket")
-    for resource in [*buckets.values(), *dev.resources("storage", "AWS::KMS::Key").values()]:
+def test_ephemeral_dev_destroys_and_empties_its_buckets(full):
+    buckets = full.resources("storage", "AWS::S3::Bucket")
+    for resource in [*buckets.values(), *full.resources("storage", "AWS::KMS::Key").values()]:
         assert resource["DeletionPolicy"] == "Delete"
     emptied = {
-        r["Properties"]["BucketName"]["Ref"] for r in dev.resources("storage", "Custom::S3AutoDeleteObjects").values()
+        r["Properties"]["BucketName"]["Ref"] for r in full.resources("storage", "Custom::S3AutoDeleteObjects").values()
     }
     assert emptied == set(buckets)
 
 
-def test_config_tags_are_on_every_bucket(synth, configs):
-    expected = {**configs[synth.env].tags, "project": "mlake", "environment": synth.env}
+def test_config_tags_are_on_every_bucket(synth):
+    expected = {**synth.config.tags, "project": synth.config.project, "environment": synth.config.environment}
     for resource in synth.resources("storage", "AWS::S3::Bucket").values():
         tags = {t["Key"]: t["Value"] for t in resource["Properties"]["Tags"]}
         assert expected.items() <= tags.items()

@@ -5,12 +5,15 @@ import pytest
 from lake_constructs.lake_access import CATALOG_READ_ACTIONS
 from lake_constructs.redshift_cluster import AUDIT_LOGS
 
+from ..fixtures import fixture_config
 from .test_network import subnets
 
+FULL = fixture_config("full")
 
-@pytest.fixture(params=["dev", "prod"])
-def synth(request, synths):
-    return synths[request.param]
+
+@pytest.fixture(params=["full", "retained"])
+def synth(request, fixtures):
+    return fixtures[request.param]
 
 
 def one(synth, type_: str) -> tuple[str, dict]:
@@ -46,7 +49,7 @@ def test_minimal_has_no_warehouse(minimal):
 
 def test_the_cluster_is_private_encrypted_with_the_platform_key_and_routes_through_the_vpc(synth):
     properties = cluster(synth)["Properties"]
-    assert properties["ClusterIdentifier"] == f"mlake-{synth.env}-warehouse"
+    assert properties["ClusterIdentifier"] == f"{synth.config.name_prefix}-warehouse"
     assert properties["PubliclyAccessible"] is False
     assert properties["Encrypted"] is True
     assert properties["KmsKeyId"]["Fn::GetStackOutput"]["OutputName"].startswith("PublishOutputFnGetAttLakeKey")
@@ -54,8 +57,8 @@ def test_the_cluster_is_private_encrypted_with_the_platform_key_and_routes_throu
     assert properties["ClusterType"] == "multi-node"
 
 
-def test_node_type_and_count_come_from_config(synth, configs):
-    properties, warehouse = cluster(synth)["Properties"], configs[synth.env].warehouse
+def test_node_type_and_count_come_from_config(synth):
+    properties, warehouse = cluster(synth)["Properties"], synth.config.warehouse
     assert (properties["NodeType"], properties["NumberOfNodes"]) == (warehouse.node_type, warehouse.node_count)
     assert properties["NumberOfNodes"] >= 2 and properties["NodeType"].startswith("ra3.")
 
@@ -73,7 +76,7 @@ def test_the_subnet_group_is_on_the_isolated_data_subnets(synth):
     (group_id, group) = one(synth, "AWS::Redshift::ClusterSubnetGroup")
     assert cluster(synth)["Properties"]["ClusterSubnetGroupName"] == {"Ref": group_id}
     outputs = [network_output(subnet) for subnet in group["Properties"]["SubnetIds"]]
-    assert len(outputs) == (2 if synth.env == "dev" else 3)
+    assert len(outputs) == (2 if synth.name == "full" else 3)
     assert all(output.startswith("PublishOutputRefNetworkVpcisolatedSubnet") for output in outputs)
 
 
@@ -84,7 +87,7 @@ def test_the_parameter_group_requires_ssl_and_logs_user_activity(synth):
     assert parameters == {"require_ssl": "true", "enable_user_activity_logging": "true"}
 
 
-def test_audit_logs_go_to_encrypted_log_groups_created_beforehand(synth, configs):
+def test_audit_logs_go_to_encrypted_log_groups_created_beforehand(synth):
     resource = cluster(synth)
     assert resource["Properties"]["LoggingProperties"] == {
         "LogDestinationType": "cloudwatch",
@@ -96,31 +99,31 @@ def test_audit_logs_go_to_encrypted_log_groups_created_beforehand(synth, configs
         if "LogGroupName" in group["Properties"]
     }
     for log in AUDIT_LOGS:
-        logical_id, group = groups[f"/aws/redshift/cluster/mlake-{synth.env}-warehouse/{log}"]
+        logical_id, group = groups[f"/aws/redshift/cluster/{synth.config.name_prefix}-warehouse/{log}"]
         assert "KmsKeyId" in group["Properties"]
-        assert group["Properties"]["RetentionInDays"] == configs[synth.env].warehouse.audit_log_retention_days
+        assert group["Properties"]["RetentionInDays"] == synth.config.warehouse.audit_log_retention_days
         assert logical_id in resource["DependsOn"]
 
 
-def test_snapshots_and_maintenance_come_from_config(synth, configs):
-    properties, warehouse = cluster(synth)["Properties"], configs[synth.env].warehouse
+def test_snapshots_and_maintenance_come_from_config(synth):
+    properties, warehouse = cluster(synth)["Properties"], synth.config.warehouse
     assert properties["AutomatedSnapshotRetentionPeriod"] == warehouse.automated_snapshot_retention_days
     assert properties["PreferredMaintenanceWindow"] == warehouse.maintenance_window
     assert properties["AllowVersionUpgrade"] is True
 
 
-def test_prod_takes_a_final_snapshot_and_dev_deletes(dev, prod):
-    assert cluster(prod)["DeletionPolicy"] == cluster(prod)["UpdateReplacePolicy"] == "Snapshot"
-    assert cluster(dev)["DeletionPolicy"] == "Delete"
-    retained = [g["DeletionPolicy"] for g in prod.resources("warehouse", "AWS::Logs::LogGroup").values()]
+def test_prod_takes_a_final_snapshot_and_dev_deletes(full, retained):
+    assert cluster(retained)["DeletionPolicy"] == cluster(retained)["UpdateReplacePolicy"] == "Snapshot"
+    assert cluster(full)["DeletionPolicy"] == "Delete"
+    retained = [g["DeletionPolicy"] for g in retained.resources("warehouse", "AWS::Logs::LogGroup").values()]
     assert set(retained) == {"Retain"}
 
 
-def test_only_the_workload_subnets_reach_the_cluster_port(synth, configs):
+def test_only_the_workload_subnets_reach_the_cluster_port(synth):
     groups = synth.resources("warehouse", "AWS::EC2::SecurityGroup")
     (group_id,) = [k for k, g in groups.items() if "clients from the workload" in g["Properties"]["GroupDescription"]]
     rules = groups[group_id]["Properties"]["SecurityGroupIngress"]
-    port = configs[synth.env].warehouse.port
+    port = synth.config.warehouse.port
     assert port != 5439
     assert all((r["FromPort"], r["ToPort"], r["IpProtocol"]) == (port, port, "tcp") for r in rules)
     assert sorted(r["CidrIp"] for r in rules) == sorted(
@@ -136,24 +139,24 @@ def test_the_spectrum_role_is_attached_and_trusted_by_redshift(synth):
     assert cluster(synth)["Properties"]["IamRoles"] == [{"Fn::GetAtt": [role_id, "Arn"]}]
 
 
-def test_the_spectrum_role_reads_the_curated_catalog_and_tables_and_unloads_to_raw_only(dev, configs):
-    role_id, _ = role_by_service(dev, "redshift.amazonaws.com")
-    statements = policy_of(dev, role_id)
+def test_the_spectrum_role_reads_the_curated_catalog_and_tables_and_unloads_to_raw_only(full):
+    role_id, _ = role_by_service(full, "redshift.amazonaws.com")
+    statements = policy_of(full, role_id)
     by_sid = {s.get("Sid"): s for s in statements}
     catalog = by_sid["ReadTheCuratedCatalog"]
     assert catalog["Action"] == CATALOG_READ_ACTIONS
-    tables = [f":table/mlake_dev_curated/{d.name}" for d in configs["dev"].catalog.datasets]
+    tables = [f":table/{FULL.database_name('')}curated/{d.name}" for d in FULL.catalog.datasets]
     assert sorted(r["Fn::Join"][1][-1] for r in catalog["Resource"]) == sorted(
-        [":catalog", ":database/mlake_dev_curated", *tables]
+        [":catalog", f":database/{FULL.database_name('')}curated", *tables]
     )
     (get,) = [s for s in statements if s["Action"] == "s3:GetObject"]
-    assert all(r["Fn::Join"][1][2] == ":s3:::mlake-dev-curated-" for r in get["Resource"])
+    assert all(r["Fn::Join"][1][2] == f":s3:::{FULL.bucket_prefix}-curated-" for r in get["Resource"])
     assert sorted(r["Fn::Join"][1][-1] for r in get["Resource"]) == sorted(
-        f"/{d.name}/*" for d in configs["dev"].catalog.datasets
+        f"/{d.name}/*" for d in FULL.catalog.datasets
     )
     unload = by_sid["UnloadToTheRawZone"]
     assert sorted(unload["Action"]) == ["s3:AbortMultipartUpload", "s3:PutObject"]
-    assert unload["Resource"]["Fn::Join"][1][2] == ":s3:::mlake-dev-raw-"
+    assert unload["Resource"]["Fn::Join"][1][2] == f":s3:::{FULL.bucket_prefix}-raw-"
     assert unload["Resource"]["Fn::Join"][1][-1] == "/redshift_unload/*"
     assert by_sid["ListTheUnloadPrefix"]["Condition"] == {
         "StringLike": {"s3:prefix": ["redshift_unload/", "redshift_unload/*"]}
@@ -177,7 +180,7 @@ def test_the_external_schema_is_created_through_the_data_api_after_the_cluster(s
                 "",
                 [
                     "CREATE EXTERNAL SCHEMA IF NOT EXISTS curated FROM DATA CATALOG DATABASE "
-                    f"'mlake_{synth.env}_curated' IAM_ROLE '",
+                    f"'{synth.config.database_name('')}curated' IAM_ROLE '",
                     {"Fn::GetAtt": [spectrum_id, "Arn"]},
                     "'",
                 ],
@@ -205,58 +208,58 @@ def test_the_sql_handler_may_run_statements_on_this_cluster_as_the_admin_only(sy
     by_sid = {s.get("Sid"): s for s in policy_of(synth, role_id)}
     execute = by_sid["RunStatementsOnTheCluster"]
     assert execute["Action"] == "redshift-data:ExecuteStatement"
-    assert execute["Resource"]["Fn::Join"][1][-1] == f":cluster:mlake-{synth.env}-warehouse"
+    assert execute["Resource"]["Fn::Join"][1][-1] == f":cluster:{synth.config.name_prefix}-warehouse"
     credentials = by_sid["TemporaryCredentialsOfTheDeployUser"]
     assert credentials["Action"] == "redshift:GetClusterCredentials"
     assert sorted(r["Fn::Join"][1][-1] for r in credentials["Resource"]) == [
-        f":dbname:mlake-{synth.env}-warehouse/lake",
-        f":dbuser:mlake-{synth.env}-warehouse/lakeadmin",
+        f":dbname:{synth.config.name_prefix}-warehouse/lake",
+        f":dbuser:{synth.config.name_prefix}-warehouse/lakeadmin",
     ]
     follow = by_sid["FollowOwnStatements"]
     assert follow["Condition"] == {"StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}}
     assert not any("secretsmanager" in str(s["Action"]) for s in by_sid.values())
 
 
-def test_pause_resume_schedule_in_dev_only(dev, prod, configs):
-    assert not prod.resources("warehouse", "AWS::Redshift::ScheduledAction")
+def test_pause_resume_schedule_in_dev_only(full, retained):
+    assert not retained.resources("warehouse", "AWS::Redshift::ScheduledAction")
     actions = {
         a["Properties"]["ScheduledActionName"]: a
-        for a in dev.resources("warehouse", "AWS::Redshift::ScheduledAction").values()
+        for a in full.resources("warehouse", "AWS::Redshift::ScheduledAction").values()
     }
-    assert set(actions) == {"mlake-dev-warehouse-pause", "mlake-dev-warehouse-resume"}
-    cluster_id, _ = one(dev, "AWS::Redshift::Cluster")
-    schedule = configs["dev"].warehouse.pause_resume
-    pause, resume = actions["mlake-dev-warehouse-pause"], actions["mlake-dev-warehouse-resume"]
+    assert set(actions) == {f"{FULL.name_prefix}-warehouse-pause", f"{FULL.name_prefix}-warehouse-resume"}
+    cluster_id, _ = one(full, "AWS::Redshift::Cluster")
+    schedule = FULL.warehouse.pause_resume
+    pause, resume = actions[f"{FULL.name_prefix}-warehouse-pause"], actions[f"{FULL.name_prefix}-warehouse-resume"]
     assert pause["Properties"]["Schedule"] == schedule.pause
     assert pause["Properties"]["TargetAction"] == {"PauseCluster": {"ClusterIdentifier": {"Ref": cluster_id}}}
     assert resume["Properties"]["Schedule"] == schedule.resume
     assert resume["Properties"]["TargetAction"] == {"ResumeCluster": {"ClusterIdentifier": {"Ref": cluster_id}}}
-    role_id, _ = role_by_service(dev, "scheduler.redshift.amazonaws.com")
+    role_id, _ = role_by_service(full, "scheduler.redshift.amazonaws.com")
     assert pause["Properties"]["IamRole"] == {"Fn::GetAtt": [role_id, "Arn"]}
-    (allowed,) = policy_of(dev, role_id)
+    (allowed,) = policy_of(full, role_id)
     assert allowed["Action"] == ["redshift:PauseCluster", "redshift:ResumeCluster"]
-    assert allowed["Resource"]["Fn::Join"][1][-1] == ":cluster:mlake-dev-warehouse"
+    assert allowed["Resource"]["Fn::Join"][1][-1] == f":cluster:{FULL.name_prefix}-warehouse"
 
 
-def test_outputs_give_the_unload_example_and_where_the_secret_is(dev):
-    outputs = dev.stacks["warehouse"]["Outputs"]
+def test_outputs_give_the_unload_example_and_where_the_secret_is(full):
+    outputs = full.stacks["warehouse"]["Outputs"]
     assert outputs["AdminSecretArn"]["Value"] == {
-        "Fn::GetAtt": [one(dev, "AWS::Redshift::Cluster")[0], "MasterPasswordSecretArn"]
+        "Fn::GetAtt": [one(full, "AWS::Redshift::Cluster")[0], "MasterPasswordSecretArn"]
     }
     parts = outputs["UnloadExample"]["Value"]["Fn::Join"][1]
-    assert parts[0] == "UNLOAD ('SELECT * FROM curated.characters') TO 's3://mlake-dev-raw-"
+    assert parts[0] == f"UNLOAD ('SELECT * FROM curated.characters') TO 's3://{FULL.bucket_prefix}-raw-"
     assert "/redshift_unload/characters/' IAM_ROLE '" in parts
     assert "' FORMAT AS PARQUET KMS_KEY_ID '" in parts and parts[-1] == "' ENCRYPTED"
 
 
-def test_wildcards_are_acknowledged_one_resource_at_a_time(dev):
+def test_wildcards_are_acknowledged_one_resource_at_a_time(full):
     acknowledged = [
-        (path, rule) for path, rule, _ in dev.acknowledgments if "/warehouse/" in path or "/analytics/" in path
+        (path, rule) for path, rule, _ in full.acknowledgments if "/warehouse/" in path or "/analytics/" in path
     ]
     wildcards = [(path, rule) for path, rule in acknowledged if rule.startswith("AwsSolutions-IAM5")]
     assert all(rule.startswith("AwsSolutions-IAM5[Resource::") for _, rule in wildcards)
     assert [path for path, rule in wildcards if rule == "AwsSolutions-IAM5[Resource::*]"] == [
-        "/mlake-dev/warehouse/ExternalSchema/Role/Policy"
+        f"/{FULL.name_prefix}/warehouse/ExternalSchema/Role/Policy"
     ]
     others = {rule.split("-", 1)[1] for _, rule in acknowledged if not rule.startswith("AwsSolutions-IAM5")}
     assert others == {"LambdaDLQ", "LambdaConcurrency"}

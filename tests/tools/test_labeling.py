@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import boto3
 import pytest
@@ -13,14 +12,15 @@ import yaml
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from tests.fixtures import fixture_config, fixture_file
 from tools.labeling import Clients, main
 
-ROOT = Path(__file__).resolve().parents[2]
+FULL = fixture_config("full")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account
-RAW = f"mlake-dev-raw-{ACCOUNT}-{REGION}"
-WORKTEAM_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/mlake-dev-labelers"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/mlake-dev-labeling"
+RAW = f"{FULL.bucket_prefix}-raw-{ACCOUNT}-{REGION}"
+WORKTEAM_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/{FULL.name_prefix}-labelers"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{FULL.name_prefix}-labeling"
 TEMPLATES = {
     "ImageTemplateUri": f"s3://cdk-hnb659fds-assets-{ACCOUNT}-{REGION}/image.html",
     "TextTemplateUri": f"s3://cdk-hnb659fds-assets-{ACCOUNT}-{REGION}/text.html",
@@ -45,7 +45,11 @@ class Harness:
         return Clients(self.s3, self.sagemaker, self.cloudformation, boto3.client("sts", region_name=REGION))
 
     def run(self, *argv: str) -> int:
-        return main(["--env", "dev", "--region", REGION, *argv], clients=self.clients, out=self.lines.append)
+        return main(
+            ["--config", str(fixture_file("full")), "--region", REGION, *argv],
+            clients=self.clients,
+            out=self.lines.append,
+        )
 
     def keys(self) -> list[str]:
         return sorted(o["Key"] for o in self.s3.list_objects_v2(Bucket=RAW).get("Contents", []))
@@ -60,14 +64,14 @@ class Harness:
             {
                 "Stacks": [
                     {
-                        "StackName": "mlake-dev-labeling",
+                        "StackName": f"{FULL.name_prefix}-labeling",
                         "CreationTime": NOW,
                         "StackStatus": "CREATE_COMPLETE",
                         "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
                     }
                 ]
             },
-            {"StackName": "mlake-dev-labeling"},
+            {"StackName": f"{FULL.name_prefix}-labeling"},
         )
 
     def workteam_exists(self) -> None:
@@ -75,7 +79,7 @@ class Harness:
             "describe_workteam",
             {
                 "Workteam": {
-                    "WorkteamName": "mlake-dev-labelers",
+                    "WorkteamName": f"{FULL.name_prefix}-labelers",
                     "MemberDefinitions": [
                         {
                             "CognitoMemberDefinition": {
@@ -89,7 +93,7 @@ class Harness:
                     "Description": "Private labeling work team",
                 }
             },
-            {"WorkteamName": "mlake-dev-labelers"},
+            {"WorkteamName": f"{FULL.name_prefix}-labelers"},
         )
 
     def job_name_free(self, name: str) -> None:
@@ -133,7 +137,7 @@ def expected_request(name: str, task: str, suffix: str, attribute: str, labels: 
         "LabelingJobName": name,
         "LabelAttributeName": attribute,
         "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": f"{job}input.manifest"}}},
-        "OutputConfig": {"S3OutputPath": f"s3://{RAW}/labels/jobs/", "KmsKeyId": "alias/mlake-dev-lake"},
+        "OutputConfig": {"S3OutputPath": f"s3://{RAW}/labels/jobs/", "KmsKeyId": f"alias/{FULL.name_prefix}-lake"},
         "RoleArn": ROLE_ARN,
         "LabelCategoryConfigS3Uri": f"{job}categories.json",
         "HumanTaskConfig": {
@@ -150,7 +154,7 @@ def expected_request(name: str, task: str, suffix: str, attribute: str, labels: 
                 "AnnotationConsolidationLambdaArn": f"arn:aws:lambda:us-east-1:432418664414:function:ACS-{suffix}"
             },
         },
-        "Tags": [{"Key": "project", "Value": "mlake"}, {"Key": "environment", "Value": "dev"}],
+        "Tags": [{"Key": "project", "Value": FULL.project}, {"Key": "environment", "Value": FULL.environment}],
     }
 
 
@@ -263,7 +267,7 @@ def test_a_prefix_the_role_cannot_read_is_refused(harness, capsys):
 def test_a_region_without_the_built_in_functions_is_refused(harness, capsys):
     before = harness.keys()
     code = main(
-        ["--env", "dev", "--region", "eu-north-1", *IMAGE_JOB, "--labels", *SPORTS],
+        ["--config", str(fixture_file("full")), "--region", "eu-north-1", *IMAGE_JOB, "--labels", *SPORTS],
         clients=harness.clients,
         out=harness.lines.append,
     )
@@ -277,22 +281,22 @@ def test_a_missing_workteam_is_refused(harness, capsys):
     harness.sagemaker_stub.add_client_error(
         "describe_workteam",
         service_error_code="ValidationException",
-        service_message="Workteam mlake-dev-labelers does not exist",
-        expected_params={"WorkteamName": "mlake-dev-labelers"},
+        service_message=f"Workteam {FULL.name_prefix}-labelers does not exist",
+        expected_params={"WorkteamName": f"{FULL.name_prefix}-labelers"},
     )
     err = refused(harness, capsys, *IMAGE_JOB, "--labels", *SPORTS)
-    assert "work team mlake-dev-labelers not found in us-east-1" in err
+    assert f"work team {FULL.name_prefix}-labelers not found in us-east-1" in err
 
 
 def test_a_missing_stack_is_refused(harness, capsys):
     harness.cloudformation_stub.add_client_error(
         "describe_stacks",
         service_error_code="ValidationError",
-        service_message="Stack with id mlake-dev-labeling does not exist",
-        expected_params={"StackName": "mlake-dev-labeling"},
+        service_message=f"Stack with id {FULL.name_prefix}-labeling does not exist",
+        expected_params={"StackName": f"{FULL.name_prefix}-labeling"},
     )
     err = refused(harness, capsys, *IMAGE_JOB, "--labels", *SPORTS)
-    assert "the labeling stack mlake-dev-labeling is not deployed in us-east-1" in err
+    assert f"the labeling stack {FULL.name_prefix}-labeling is not deployed in us-east-1" in err
 
 
 def test_a_job_name_in_use_is_refused(harness, capsys):
@@ -353,7 +357,7 @@ def test_bad_arguments_are_refused_with_what_was_given(harness, capsys, argv, me
 
 
 def test_labeling_switched_off_is_refused(harness, capsys):
-    code = main(["--env", "minimal", "--region", REGION, "list"], clients=harness.clients)
+    code = main(["--config", str(fixture_file("minimal")), "--region", REGION, "list"], clients=harness.clients)
     assert code == 2 and "labeling is not enabled in minimal" in capsys.readouterr().err
 
 
@@ -413,7 +417,7 @@ def test_list_asks_for_this_environments_jobs_newest_first(harness):
         "list_labeling_jobs",
         {"LabelingJobSummaryList": [{**summary, "WorkteamArn": WORKTEAM_ARN}]},
         {
-            "NameContains": "mlake-dev",
+            "NameContains": f"{FULL.name_prefix}",
             "SortBy": "CreationTime",
             "SortOrder": "Descending",
             "StatusEquals": "InProgress",
@@ -465,10 +469,10 @@ def test_workforce_leaves_a_stack_managed_workforce_alone(harness):
 
 
 def test_workforce_applies_the_source_networks_to_an_existing_workforce(harness, tmp_path):
-    config = yaml.safe_load((ROOT / "config" / "environments" / "dev.yaml").read_text())
+    config = yaml.safe_load(fixture_file("full").read_text())
     config["labeling"].update(create_workforce=False, source_ip_cidrs=["203.0.113.0/24"])
-    path = tmp_path / "dev.yaml"
-    path.write_text(yaml.safe_dump({**config, "environment": "dev"}))
+    path = tmp_path / "full.yaml"
+    path.write_text(yaml.safe_dump(config))
     workforce = {"WorkforceName": "default", "WorkforceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workforce/default"}
     harness.sagemaker_stub.add_response("list_workforces", {"Workforces": [workforce]}, {})
     harness.sagemaker_stub.add_response(
