@@ -10,7 +10,7 @@ PYTHON ?= python3
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: setup synth test lint snapshots schema diagram bench bench-etl demo clean
+.PHONY: setup synth test test-renamed lint snapshots schema diagram bench bench-etl demo clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -34,6 +34,10 @@ synth: setup
 ## test: the whole suite (templates, snapshots, compliance, cfn-lint, config, Glue jobs on Spark + moto).
 test: setup
 	$(PY) -m pytest
+
+## test-renamed: the whole suite on a copy whose environments and fixtures name another project.
+test-renamed: setup
+	.ci/renamed
 
 lint: setup
 	$(VENV)/bin/ruff check .

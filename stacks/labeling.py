@@ -42,7 +42,7 @@ class LabelingStack(Stack):
             self,
             "Workers",
             name=f"{prefix}-labeling",
-            domain_prefix=f"{prefix}-labeling" if labeling.domain_prefix is None else labeling.domain_prefix,
+            domain_prefix=config.labeling_domain_prefix,
             group_name=labeling.user_group,
             workers=labeling.workers,
             password_minimum_length=labeling.password_minimum_length,

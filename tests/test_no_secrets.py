@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ENVIRONMENTS
+from .conftest import PLATFORMS
 
 # Keys whose value is a credential itself (not an id or ARN of one).
 SECRET_KEYS = re.compile(
@@ -74,14 +74,14 @@ def findings(template: dict) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_no_template_holds_a_secret_as_a_literal(synths, env):
-    for layer, template in synths[env].stacks.items():
+@pytest.mark.parametrize("env", PLATFORMS)
+def test_no_template_holds_a_secret_as_a_literal(platform_synths, env):
+    for layer, template in platform_synths[env].stacks.items():
         assert findings(template) == [], f"{env}-{layer}"
 
 
-def test_secrets_the_platform_uses_are_referenced_by_arn(dev):
-    template = dev.stacks["ingestion"]
+def test_secrets_the_platform_uses_are_referenced_by_arn(full):
+    template = full.stacks["ingestion"]
     referenced = [
         value for _, key, value in walk(template["Resources"]) if key in ("SecretsManagerSecretId", "SECRET_ID")
     ]

@@ -38,8 +38,21 @@ def _names_as_placeholders(text: str, config: PlatformConfig) -> str:
         (config.database_name("").rstrip("_"), f"<database-prefix:{config.environment}>"),
     ):
         text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(name)}(?=[^A-Za-z0-9]|$)", placeholder, text)
+    # Construct paths squashed into logical ids ('...tomlakedevingestion...1D0B66F0'): the prefix as a
+    # placeholder, and the id's trailing hash (of the path, so of the name) masked.
+    squashed = re.escape(config.name_prefix.replace("-", ""))
+    project = re.escape(config.project)
+
+    def squashed_id(match: re.Match) -> str:
+        token = match[0].replace(config.name_prefix.replace("-", ""), f"<prefix-id:{config.environment}>")
+        token = re.sub(rf"^{project}pipeline", "<project>pipeline", token)
+        return re.sub(r"[0-9A-F]{8}$", "<hash>", token)
+
+    text = re.sub(rf"[A-Za-z0-9]*{squashed}[A-Za-z0-9]*", squashed_id, text)
+    text = re.sub(rf"(?<![A-Za-z0-9]){project}pipeline(?=[A-Za-z0-9])", "<project>pipeline", text)
+    text = text.replace(f"{config.project} {config.environment}", f"<project> {config.environment}")
     # The project alone: tag values and '<project>-pipeline'.
-    return re.sub(rf'(?<![A-Za-z0-9]){re.escape(config.project)}(?=[-_"])', "<project>", text)
+    return re.sub(rf'(?<![A-Za-z0-9]){project}(?=[-_"])', "<project>", text)
 
 
 def _assets_in_order(node):

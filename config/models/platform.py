@@ -183,6 +183,14 @@ class PlatformConfig(StrictModel):
         """Prefix of resource names that are not buckets: '<project>-<environment>'."""
         return f"{self.project}-{self.environment}"
 
+    @property
+    def labeling_domain_prefix(self) -> str:
+        """Cognito hosted-domain prefix of the labeling workforce: `labeling.domain_prefix`, else
+        '<prefix>-labeling' (checked at load like a given one)."""
+        if self.labeling.domain_prefix is not None:
+            return self.labeling.domain_prefix
+        return f"{self.name_prefix}-labeling"
+
     def database_name(self, zone: str) -> str:
         """Glue database of a zone ('raw', 'curated'): '<project>_<environment>_<zone>'."""
         return f"{self.project}_{self.environment}_{zone}".replace("-", "_")

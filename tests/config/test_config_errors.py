@@ -199,12 +199,14 @@ def test_the_default_bucket_prefix_is_checked_like_a_given_one(tmp_path):
 def test_a_dms_resource_identifier_longer_than_dms_allows(tmp_path):
     import yaml
 
-    dev = yaml.safe_load(Path("config/environments/dev.yaml").read_text())
-    dev["project"] = "a-long-project-name"
-    source = dev["ingestion"]["dms"]["sources"][0]
+    from tests.fixtures import fixture_file
+
+    full = yaml.safe_load(fixture_file("full").read_text())
+    full["project"] = "a-long-project-name"
+    source = full["ingestion"]["dms"]["sources"][0]
     source["name"] = "a-long-source-name"
     path = tmp_path / "dms.yaml"
-    path.write_text(yaml.safe_dump(dev, sort_keys=False))
+    path.write_text(yaml.safe_dump(full, sort_keys=False))
     with pytest.raises(ConfigError) as caught:
         load_config(path=path)
     assert "ingestion.dms.sources[0].name (line" in str(caught.value)

@@ -71,7 +71,7 @@ def test_dev_says_why_threat_protection_is_off(full):
 
 def test_the_hosted_domain_uses_the_configured_prefix(synth):
     domain = one(synth, "AWS::Cognito::UserPoolDomain")
-    assert domain["Domain"] == synth.config.labeling.domain_prefix
+    assert domain["Domain"] == synth.config.labeling_domain_prefix
 
 
 def test_the_app_client_is_confidential_and_signs_in_with_the_code_grant(synth):

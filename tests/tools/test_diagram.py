@@ -3,17 +3,17 @@
 from tools.diagram import levels, main, read_assembly
 
 
-def test_the_diagram_shows_every_stack_and_its_dependencies(dev):
-    resources, dependencies = read_assembly(dev.outdir)
-    assert set(resources) == set(dev.stacks)
+def test_the_diagram_shows_every_stack_and_its_dependencies(full):
+    resources, dependencies = read_assembly(full.outdir)
+    assert set(resources) == set(full.stacks)
     assert "storage" in dependencies["network"]
     assert resources["storage"]["AWS::S3::Bucket"] == 5
     assert levels(dependencies)["storage"] == 0
 
 
-def test_the_diagram_is_written_as_a_png(dev, tmp_path):
+def test_the_diagram_is_written_as_a_png(full, tmp_path):
     output = tmp_path / "architecture.png"
-    assert main([str(dev.outdir), str(output)]) == 0
+    assert main([str(full.outdir), str(output)]) == 0
     assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
