@@ -1,4 +1,6 @@
-"""Each raw format the job reads: CSV (every delimiter the classifiers know), JSON, Apache log (XML: test_reading.py)."""
+"""Each raw format the job reads: CSV (every delimiter the classifiers know), JSON, Apache log.
+
+XML, and the defects of reading real files, are in test_reading.py."""
 
 from datetime import date, datetime
 from decimal import Decimal

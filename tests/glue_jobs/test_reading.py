@@ -141,7 +141,7 @@ def test_same_rows_in_any_file_sizes_and_names_give_the_same_result(lake, spark,
         chunks = [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)]
         prefix = rng.choice(["", "day=1/", "x/y/"])
         names = [f"{prefix}{n:03d}-{rng.randint(0, 999)}.csv" for n in range(len(chunks))]
-        files = {name: "id,email,plan,seats\n" + "\n".join(chunk) + "\n" for name, chunk in zip(names, chunks)}
+        files = {name: "id,email,plan,seats\n" + "\n".join(chunk) + "\n" for name, chunk in zip(names, chunks, strict=True)}
         spec = {**ACCOUNTS, "name": f"shuffled{attempt}"}
         split = rng.choice(["512", "2048", "134217728"])
         with spark_conf(spark, **{"spark.sql.files.maxPartitionBytes": split, "spark.sql.files.openCostInBytes": "0"}):
@@ -171,7 +171,8 @@ def test_values_keep_their_meaning(lake, spark):
     lines = [
         '{"id": 1, "code": 1.10, "amount": 123456789012345678.91, "ratio": 0.5, "day": "2023-01-05",'
         ' "at": "2023-01-05T10:20:30Z"}',
-        '{"id": 2, "code": "007", "amount": "1,234.5", "ratio": -1.5e3, "day": " 2023-02-01 ", "at": "2023-01-05 10:20"}',
+        '{"id": 2, "code": "007", "amount": "1,234.5", "ratio": -1.5e3, "day": " 2023-02-01 ",'
+        ' "at": "2023-01-05 10:20"}',
         '{"id": 3, "ratio": 1e400}',  # overflows a double
         '{"id": 4, "ratio": "NaN"}',
         '{"id": 5, "day": "2023"}',
@@ -219,7 +220,9 @@ def test_a_json_element_that_is_not_an_object_is_a_parse_error(lake, spark):
         "options": {"json_root": "$.items[*]"},
         "columns": [{"name": "id", "type": "int", "required": True}, {"name": "price", "type": "decimal(30,10)"}],
     }
-    document = '{"items": [{"id": 1, "price": 0.1000000001}, "{\\"id\\": 2}", 3, [4], null, {"id": 5, "x": {"n": 1.50}}]}'
+    document = (
+        '{"items": [{"id": 1, "price": 0.1000000001}, "{\\"id\\": 2}", 3, [4], null, {"id": 5, "x": {"n": 1.50}}]}'
+    )
     done = lake.run(spec, {"items.json": document})
     assert sorted((r["id"], r["price"]) for r in done.curated(spark)) == [(1, Decimal("0.1000000001")), (5, None)]
     raws = sorted(r["raw_record"] for r in done.quarantine() if r["reason"] == "parse_error")
@@ -257,7 +260,8 @@ def test_xml_records_by_row_tag(lake, spark):
     done = lake.run(ORDERS, {"a.xml": first.encode("utf-8"), "b.xml": second})
     rows = {r["order_id"]: r for r in done.curated(spark)}
     assert sorted(rows) == [1, 2]
-    assert (rows[1]["customer"], rows[1]["total"], rows[1]["ordered_on"]) == ("Ann & Bo", Decimal("1.10"), date(2024, 1, 2))
+    first = (rows[1]["customer"], rows[1]["total"], rows[1]["ordered_on"])
+    assert first == ("Ann & Bo", Decimal("1.10"), date(2024, 1, 2))
     assert (rows[2]["status"], rows[2]["customer"], rows[2]["total"]) == ("shipped", "Cy", None)
     assert done.reasons() == [
         ("duplicate_key", "order_id"),
