@@ -115,8 +115,7 @@ def empty_input(spark: SparkSession, dataset: Dataset) -> RawInput:
     """No raw files: the same shape, no rows, so an empty run still writes its partition and reports."""
     names = [raw_value(i) for i in range(len(dataset.columns))] + [FILE, "__record"]
     schema = T.StructType(
-        [T.StructField(n, T.StringType()) for n in names]
-        + [_flag_field(), T.StructField(ORDER, ORDER_TYPE)]
+        [T.StructField(n, T.StringType()) for n in names] + [_flag_field(), T.StructField(ORDER, ORDER_TYPE)]
     )
     return RawInput(spark.createDataFrame([], schema), F.col("__record"))
 

@@ -141,7 +141,8 @@ def test_same_rows_in_any_file_sizes_and_names_give_the_same_result(lake, spark,
         chunks = [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)]
         prefix = rng.choice(["", "day=1/", "x/y/"])
         names = [f"{prefix}{n:03d}-{rng.randint(0, 999)}.csv" for n in range(len(chunks))]
-        files = {name: "id,email,plan,seats\n" + "\n".join(chunk) + "\n" for name, chunk in zip(names, chunks, strict=True)}
+        header = "id,email,plan,seats\n"
+        files = {name: header + "\n".join(chunk) + "\n" for name, chunk in zip(names, chunks, strict=True)}
         spec = {**ACCOUNTS, "name": f"shuffled{attempt}"}
         split = rng.choice(["512", "2048", "134217728"])
         with spark_conf(spark, **{"spark.sql.files.maxPartitionBytes": split, "spark.sql.files.openCostInBytes": "0"}):
