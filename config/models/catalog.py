@@ -166,7 +166,11 @@ class ReadOptions(StrictModel):
     json_root: str | None = Field(
         default=None, description="json: JSONPath of the records, e.g. '$.Characters[*]' for a root array."
     )
-    row_tag: str | None = Field(default=None, description="xml: the element that holds one record.")
+    row_tag: str | None = Field(
+        default=None,
+        description="xml: the element that holds one record; a column's source '@name' reads its attribute "
+        "'name', any other source a child element.",
+    )
 
     @field_validator("delimiter")
     @classmethod
