@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Entry point that cdk.json runs: pick the environment, load its config, build the platform,
-run the compliance checks, synthesize.
+run the compliance checks, synthesize, check the deploy-time limits (lake_constructs/limits.py).
 
     npx cdk synth -c env=prod          # through the CDK CLI
     PLATFORM_ENV=prod python app.py    # directly; writes to $CDK_OUTDIR (or a temp dir)
@@ -25,6 +25,7 @@ from aws_cdk import App, Environment, Tags  # noqa: E402
 
 from config import ConfigError, PlatformConfig, load_config  # noqa: E402
 from lake_constructs.compliance import add_rule_packs  # noqa: E402
+from lake_constructs.limits import check_assembly, exceeded  # noqa: E402
 from stacks.pipeline import PipelineStack  # noqa: E402
 from stacks.platform import DataPlatform  # noqa: E402
 
@@ -74,12 +75,23 @@ def main() -> int:
         print(f"config error: {error}", file=sys.stderr)
         return 2
     try:
-        build(config).synth()
+        assembly = build(config).synth()
     except RuntimeError as error:
         if "ValidationFailed" not in str(error):
             raise
         # The findings are listed above, each with the construct path and the rule to fix.
         print(f"compliance checks failed: {error}".replace("ValidationFailed: ", ""), file=sys.stderr)
+        return 1
+    return check_limits(Path(assembly.directory), config)
+
+
+def check_limits(directory: Path, config: PlatformConfig) -> int:
+    """Refuse an assembly that a deploy would fail on: each figure past its AWS limit, by resource."""
+    over = exceeded(check_assembly(directory, account=config.account, region=config.region))
+    for usage in over:
+        print(f"limit exceeded: {usage.message()} ({usage.limit.source})", file=sys.stderr)
+    if over:
+        print(f"{len(over)} deploy-time limit(s) exceeded: nothing was deployed", file=sys.stderr)
         return 1
     return 0
 
