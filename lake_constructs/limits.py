@@ -366,23 +366,33 @@ def _compact(document) -> int:
 # --- Reading the assembly ---------------------------------------------------------------------------
 
 
-def _logical_paths(metadata_files: list[Path]) -> dict[str, str]:
-    """Construct path of each logical id, by the template that holds it (key '<template file>|<logical id>')."""
-    found: dict[str, str] = {}
+def _logical_ids(metadata_files: list[Path], template: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """The construct path of the stack written to `template`, and (construct path, logical id) of
+    everything below it."""
+    stack_path, found = None, []
     for metadata_file in metadata_files:
-        entries = json.loads(metadata_file.read_text())
-        stack_path = None
-        for path, items in entries.items():
+        for path, items in json.loads(metadata_file.read_text()).items():
             for item in items:
-                if item["type"] == "aws:cdk:templateFile":
+                if item["type"] == "aws:cdk:templateFile" and item["data"] == template:
                     stack_path = path
-        for path, items in entries.items():
-            for item in items:
-                if item["type"] == "aws:cdk:logicalId":
-                    relative = path
-                    if stack_path is not None and path.startswith(stack_path + "/"):
-                        relative = path[len(stack_path) + 1 :]
-                    found[item["data"]] = relative.removesuffix("/Resource").removesuffix(".NestedStack")
+                elif item["type"] == "aws:cdk:logicalId":
+                    found.append((path, item["data"]))
+    return stack_path, found
+
+
+NESTED_STACK_RESOURCE = re.compile(r"^(?P<stack>.*)\.NestedStack/[^/]+\.NestedStackResource$")
+
+
+def _paths_of(stack_path: str, entries: list[tuple[str, str]], nested_paths: set[str]) -> dict[str, str]:
+    """Logical id -> construct path below `stack_path`, for the resources of that stack only (not
+    those of the nested stacks below it, whose logical ids may repeat)."""
+    found = {}
+    for path, logical_id in entries:
+        if not path.startswith(stack_path + "/"):
+            continue
+        owner = max((p for p in nested_paths | {stack_path} if path.startswith(p + "/")), key=len)
+        if owner == stack_path:
+            found[logical_id] = path[len(stack_path) + 1 :].removesuffix("/Resource")
     return found
 
 
@@ -390,6 +400,14 @@ def read_assembly(directory: Path) -> list[list[_Template]]:
     """The templates of the assembly in `directory`, grouped by (nested) cloud assembly: each group
     is one deployment, as a pipeline stage deploys its own."""
     manifest = json.loads((directory / "manifest.json").read_text())
+    # Nested stack templates are file assets: their S3 object key is in the parent's TemplateURL.
+    files = {
+        destination["objectKey"]: asset["source"]["path"]
+        for assets in directory.glob("*.assets.json")
+        for asset in json.loads(assets.read_text()).get("files", {}).values()
+        for destination in asset.get("destinations", {}).values()
+        if asset["source"].get("path", "").endswith(".template.json")
+    }
     groups: list[list[_Template]] = []
     templates: list[_Template] = []
     for artifact in manifest["artifacts"].values():
@@ -400,36 +418,50 @@ def read_assembly(directory: Path) -> list[list[_Template]]:
             continue
         file = directory / properties["templateFile"]
         metadata = [directory / artifact["additionalMetadataFile"]] if "additionalMetadataFile" in artifact else []
+        stack_path, entries = _logical_ids(metadata, file.name)
+        stack_path = stack_path or "/" + artifact.get("displayName", file.stem)
+        nested_paths = {m["stack"] for path, _ in entries if (m := NESTED_STACK_RESOURCE.match(path))}
         stack_name = properties.get("stackName") or artifact.get("displayName", file.stem).replace("/", "-")
-        top = _Template(stack_name, json.loads(file.read_text()), file, _logical_paths(metadata))
+        top = _Template(stack_name, json.loads(file.read_text()), file, _paths_of(stack_path, entries, nested_paths))
         top.app = artifact.get("displayName", stack_name).split("/")[0]
         templates.append(top)
-        templates += _nested(top, directory)
+        templates += _nested(top, stack_path, directory, files, entries, nested_paths)
     return [templates, *groups] if templates else groups
 
 
-def _nested(parent: _Template, directory: Path) -> list[_Template]:
+def _nested(
+    parent: _Template,
+    parent_path: str,
+    directory: Path,
+    files: dict[str, str],
+    entries: list[tuple[str, str]],
+    nested_paths: set[str],
+) -> list[_Template]:
     found = []
+    stack_paths = {logical_id: m["stack"] for path, logical_id in entries if (m := NESTED_STACK_RESOURCE.match(path))}
     for logical_id, resource in parent.body.get("Resources", {}).items():
-        asset = resource.get("Metadata", {}).get("aws:asset:path")
-        if resource["Type"] != "AWS::CloudFormation::Stack" or asset is None:
+        if resource["Type"] != "AWS::CloudFormation::Stack":
+            continue
+        url = json.dumps(resource.get("Properties", {}).get("TemplateURL"))
+        asset = resource.get("Metadata", {}).get("aws:asset:path") or next(
+            (path for key, path in files.items() if key in url), None
+        )
+        path = stack_paths.get(logical_id)
+        if asset is None or path is None or not path.startswith(parent_path + "/"):
             continue
         file = directory / asset
         nested = _Template(
-            _nested_name(parent, logical_id),
+            f"{parent.stack_name}/{path[len(parent_path) + 1 :]}",
             json.loads(file.read_text()),
             file,
-            parent.paths,
+            _paths_of(path, entries, nested_paths),
             parent=parent,
             parameters=resource.get("Properties", {}).get("Parameters", {}),
+            key=_nested_name(parent, logical_id),
+            app=parent.app,
         )
-        # The nested stack's resources are named below its construct path in the parent's metadata.
-        prefix = parent.paths.get(logical_id, logical_id)
-        nested.paths = {k: v.removeprefix(prefix + "/") for k, v in parent.paths.items() if v.startswith(prefix + "/")}
-        nested.stack_name = f"{parent.stack_name}/{prefix}"
-        nested.key = _nested_name(parent, logical_id)
         found.append(nested)
-        found += _nested(nested, directory)
+        found += _nested(nested, path, directory, files, entries, nested_paths)
     return found
 
 

@@ -19,25 +19,45 @@ APP = "acme-test"
 
 
 def write_assembly(directory: Path, stacks: dict[str, dict], nested: dict[str, dict] | None = None) -> Path:
-    """A cloud assembly of `stacks` (layer -> template) named '<APP>-<layer>', with construct paths
-    '/<APP>/<layer>/<logical id>' in the metadata, and `nested` templates by file name."""
-    artifacts = {}
+    """A cloud assembly of `stacks` (layer -> template) named '<APP>-<layer>', written as the CDK writes
+    one: construct paths '/<APP>/<layer>/<logical id>' in the metadata, and each template of `nested`
+    (by the logical id of its AWS::CloudFormation::Stack resource in a parent) as a file asset whose
+    object key is in the parent's TemplateURL."""
+    artifacts, files = {}, {}
+    nested = nested or {}
     for layer, template in stacks.items():
         artifact = f"{APP}{layer}"
         (directory / f"{artifact}.template.json").write_text(json.dumps(template))
         stack_path = f"/{APP}/{layer}"
         metadata = {stack_path: [{"type": "aws:cdk:templateFile", "data": f"{artifact}.template.json"}]}
-        for logical_id in template.get("Resources", {}):
-            metadata[f"{stack_path}/{logical_id}/Resource"] = [{"type": "aws:cdk:logicalId", "data": logical_id}]
+
+        def describe(path: str, resources: dict, metadata: dict = metadata) -> None:
+            for logical_id, resource in resources.items():
+                if logical_id in nested:
+                    file = f"{logical_id}.nested.template.json"
+                    (directory / file).write_text(json.dumps(nested[logical_id]))
+                    files[logical_id] = {
+                        "source": {"path": file},
+                        "destinations": {"d": {"objectKey": f"{logical_id}.json"}},
+                    }
+                    resource.setdefault("Properties", {})["TemplateURL"] = f"https://bucket/{logical_id}.json"
+                    resource_path = f"{path}/{logical_id}.NestedStack/{logical_id}.NestedStackResource"
+                    metadata[resource_path] = [{"type": "aws:cdk:logicalId", "data": logical_id}]
+                    metadata[f"{path}/{logical_id}"] = [{"type": "aws:cdk:templateFile", "data": file}]
+                    describe(f"{path}/{logical_id}", nested[logical_id].get("Resources", {}), metadata)
+                else:
+                    metadata[f"{path}/{logical_id}/Resource"] = [{"type": "aws:cdk:logicalId", "data": logical_id}]
+
+        describe(stack_path, template.get("Resources", {}))
+        (directory / f"{artifact}.template.json").write_text(json.dumps(template))
         (directory / f"{artifact}.metadata.json").write_text(json.dumps(metadata))
+        (directory / f"{artifact}.assets.json").write_text(json.dumps({"files": files}))
         artifacts[artifact] = {
             "type": "aws:cloudformation:stack",
             "displayName": f"{APP}/{layer}",
             "additionalMetadataFile": f"{artifact}.metadata.json",
             "properties": {"templateFile": f"{artifact}.template.json", "stackName": f"{APP}-{layer}"},
         }
-    for name, template in (nested or {}).items():
-        (directory / name).write_text(json.dumps(template))
     (directory / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
     return directory
 
@@ -146,7 +166,6 @@ def test_cross_stack_and_nested_values_resolve_through_their_producer(tmp_path):
         "Resources": {
             "Dataset": {
                 "Type": "AWS::CloudFormation::Stack",
-                "Metadata": {"aws:asset:path": "nested.template.json"},
                 "Properties": {
                     "Parameters": {
                         "KeyArn": {
@@ -157,7 +176,7 @@ def test_cross_stack_and_nested_values_resolve_through_their_producer(tmp_path):
             }
         }
     }
-    directory = write_assembly(tmp_path, {"storage": producer, "datasets": consumer}, {"nested.template.json": nested})
+    directory = write_assembly(tmp_path, {"storage": producer, "datasets": consumer}, {"Dataset": nested})
     usages = [
         u
         for u in check_assembly(directory, account="111122223333", region="eu-west-1")
@@ -257,12 +276,7 @@ def test_glue_account_quotas_count_across_stacks(tmp_path, kind):
 
 
 def test_stacks_are_counted_with_their_nested_stacks(tmp_path):
-    nested = {f"n{i}.template.json": {"Resources": {}} for i in range(2_000)}
-    parent = {
-        "Resources": {
-            f"Nested{i}": {"Type": "AWS::CloudFormation::Stack", "Metadata": {"aws:asset:path": f"n{i}.template.json"}}
-            for i in range(2_000)
-        }
-    }
+    nested = {f"Nested{i}": {"Resources": {}} for i in range(2_000)}
+    parent = {"Resources": {name: {"Type": "AWS::CloudFormation::Stack"} for name in nested}}
     messages = refusals(write_assembly(tmp_path, {"datasets": parent}, nested))
     assert f"`{APP}`: stacks in the app 2,001 of 2,000 stacks (the account's stack quota per Region)" in messages
