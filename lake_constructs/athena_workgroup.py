@@ -41,7 +41,8 @@ class AthenaWorkgroup(Construct):
     it to a role, group or permission set. It allows exactly: running and reading queries in this
     workgroup, reading the Glue catalog entries of `database` and its tables, reading the objects
     of `data_bucket` but those under `hidden_prefix` (the curated tables, by the naming contract;
-    the same policy whatever the number of datasets), writing and reading the workgroup's results
+    the same policy whatever the number of datasets; no table and no object without a
+    `data_bucket`, for a lake with no dataset yet), writing and reading the workgroup's results
     prefix, and using `key` to decrypt data and encrypt results. Pass buckets imported by name
     (`s3.Bucket.from_bucket_name`), so the policy's object wildcards can be acknowledged exactly.
 
@@ -58,7 +59,7 @@ class AthenaWorkgroup(Construct):
         key: kms.IKey,
         bytes_scanned_cutoff_mb: int,
         database: str,
-        data_bucket: s3.IBucket,
+        data_bucket: s3.IBucket | None,
         hidden_prefix: str,
     ) -> None:
         super().__init__(scope, id)
@@ -98,9 +99,9 @@ class AthenaWorkgroup(Construct):
                 iam.PolicyStatement(
                     sid="ReadTheCuratedCatalog",
                     actions=CATALOG_READ_ACTIONS,
-                    resources=glue_catalog_arns(self, database, ["*"]),
+                    resources=glue_catalog_arns(self, database, [] if data_bucket is None else ["*"]),
                 ),
-                *zone_read_statements(data_bucket, hidden=hidden_prefix),
+                *([] if data_bucket is None else zone_read_statements(data_bucket, hidden=hidden_prefix)),
                 iam.PolicyStatement(
                     sid="WriteAndReadQueryResults",
                     actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
@@ -130,7 +131,13 @@ class AthenaWorkgroup(Construct):
             f"contract (<curated bucket>/<dataset>/*; the {hidden_prefix}* service folders, quarantine included, "
             "denied), and this workgroup's results prefix (<results bucket>/<workgroup>/*); the keys below "
             "them are chosen at run time, by the ETL jobs (partitions, files) and by Athena (query ids)",
-            wildcard_finding(self, data_bucket.arn_for_objects("*")),
             wildcard_finding(self, results_bucket.arn_for_objects(f"{self.results_prefix}*")),
-            wildcard_finding(self, glue_catalog_arns(self, database, ["*"])[-1]),
+            *(
+                []
+                if data_bucket is None
+                else [
+                    wildcard_finding(self, data_bucket.arn_for_objects("*")),
+                    wildcard_finding(self, glue_catalog_arns(self, database, ["*"])[-1]),
+                ]
+            ),
         )

@@ -33,7 +33,11 @@ class AnalyticsStack(Stack):
             key=storage.key,
             bytes_scanned_cutoff_mb=config.analytics.bytes_scanned_cutoff_mb,
             database=database,
-            data_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", storage.bucket_name(config, "curated")),
+            data_bucket=(
+                s3.Bucket.from_bucket_name(self, "CuratedBucket", storage.bucket_name(config, "curated"))
+                if datasets
+                else None
+            ),
             # Curated tables only: the quarantine (_quarantine/) holds rejected rows, not for querying.
             hidden_prefix=CURATED_SERVICE_FOLDERS,
         )

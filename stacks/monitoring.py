@@ -325,7 +325,7 @@ class MonitoringStack(Stack):
             dashboard.add_widgets(
                 cw.GraphWidget(
                     title="ETL runs per day, by dataset",
-                    left=[self._etl_search("RowsIn", "SampleCount", "runs")],
+                    left=[self._etl_search("RowsIn", "SampleCount")],
                     width=24,
                     height=6,
                 )
@@ -334,7 +334,7 @@ class MonitoringStack(Stack):
                 *[
                     cw.GraphWidget(
                         title=f"{metric} per day, by dataset",
-                        left=[self._etl_search(metric, "Sum", metric)],
+                        left=[self._etl_search(metric, "Sum")],
                         width=8,
                         height=6,
                     )
@@ -389,13 +389,15 @@ class MonitoringStack(Stack):
             dashboard.add_widgets(*row)
         return dashboard
 
-    def _etl_search(self, metric: str, statistic: str, label: str) -> cw.MathExpression:
+    def _etl_search(self, metric: str, statistic: str) -> cw.MathExpression:
         search = (
             f'SEARCH(\'{{{ETL_NAMESPACE},Dataset,Environment}} Environment="{self.config.environment}" '
             f"MetricName=\"{metric}\"', '{statistic}', 86400)"
         )
-        # Each series is labelled with its dataset (the search's only free dimension).
-        return cw.MathExpression(expression=search, using_metrics={}, label=label, period=Duration.days(1))
+        # Each series is labelled with its dataset (a dynamic label: the series' Dataset dimension).
+        return cw.MathExpression(
+            expression=search, using_metrics={}, label="${PROP('Dim.Dataset')}", period=Duration.days(1)
+        )
 
     @staticmethod
     def _athena_search(metric: str, statistic: str, workgroup: str, label: str) -> cw.MathExpression:
