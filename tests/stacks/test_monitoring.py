@@ -293,21 +293,30 @@ def test_the_dashboard_shows_each_dataset_and_each_enabled_layer(everything_on, 
         (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
         return json.dumps(dashboard["Properties"]["DashboardBody"])
 
-    config, template = everything_on
-    everything = body(template)
-    for dataset in config.catalog.datasets:
-        assert f"{dataset.name}: rows per day" in everything
+    everything = body(everything_on[1])
+    # The datasets through one search per graph (each dataset a line), whatever their number.
+    (dashboard,) = resources(everything_on[1], "AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    widgets = json.loads("".join(part if isinstance(part, str) else "token" for part in parts))["widgets"]
+    graphs = {w["properties"].get("title"): w["properties"].get("metrics") for w in widgets}
+    for metric in ("RowsIn", "RowsCurated", "RowsQuarantined"):
+        ((search,),) = graphs[f"{metric} per day, by dataset"]
+        assert search["expression"] == (
+            f'SEARCH(\'{{MLDataLake/ETL,Dataset,Environment}} Environment="{FULL.environment}" MetricName="{metric}"\', '
+            "'Sum', 86400)"
+        )
+    assert not [d for d in FULL.catalog.datasets if f"{d.name}: rows per day" in everything]
     for marker in (
-        f"Athena queries ({config.name_prefix}-analytics)",
-        f"Redshift {config.name_prefix}-warehouse",
+        f"Athena queries ({FULL.name_prefix}-analytics)",
+        f"Redshift {FULL.name_prefix}-warehouse",
         "EMR clusters",
         "DMS CDC",
     ):
         assert marker in everything
-    built = body(full.template("monitoring"))
-    assert "ETL runs per day" in built
+    shipped, dev_config = body(full.template("monitoring")), FULL
+    assert "ETL runs per day, by dataset" in shipped
     for marker, layer in ((f"Redshift {FULL.name_prefix}-warehouse", "warehouse"), ("EMR clusters", "processing")):
-        assert (marker in built) == getattr(FULL, layer).enabled, marker
+        assert (marker in shipped) == getattr(dev_config, layer).enabled, marker
 
 
 def test_the_budget_has_the_configured_limit_thresholds_and_tag_filter(synth):
