@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from glue_jobs.lake_etl.contract import quarantine_prefix, report_prefix
+
 HOUSES = {
     "name": "houses",
     "format": "csv",
@@ -172,8 +174,8 @@ def job(spark, spec: dict, root: Path, source: Path, run_id: str) -> tuple[float
         dataset_spec=json.dumps(spec),
         raw_path=f"s3://raw/{name}/",
         curated_path=f"s3://curated/{name}/",
-        quarantine_path=f"s3://curated/_quarantine/{name}/",
-        report_path=f"s3://artifacts/reports/{name}/",
+        quarantine_path=f"s3://curated/{quarantine_prefix(name)}",
+        report_path=f"s3://artifacts/{report_prefix(name)}",
         curated_database="bench_curated",
         environment="bench",
         run_id=run_id,

@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config.models.catalog import DatasetSpec, EtlJobSettings
+from glue_jobs.lake_etl.contract import METRICS_NAMESPACE, quarantine_prefix, report_prefix
 
 from . import scoped_access
 from .compliance import acknowledge
@@ -19,9 +20,6 @@ from .glue_security_configuration import GlueSecurityConfiguration
 from .lake_role import LakeRole
 
 GLUE_VERSION = glue.GlueVersion.V5_1  # Spark 3.5, Python 3.11: what the job is tested on locally
-METRICS_NAMESPACE = "MLDataLake/ETL"
-QUARANTINE_FOLDER = "_quarantine"
-REPORTS_FOLDER = "reports"
 
 
 class CurationJob(Construct):
@@ -75,11 +73,9 @@ class CurationJob(Construct):
         self.job_name = name
         self.table_name = dataset.name
         curated_prefix = f"{dataset.name}/"
-        quarantine_prefix = f"{QUARANTINE_FOLDER}/{dataset.name}/"
-        report_prefix = f"{REPORTS_FOLDER}/{dataset.name}/"
         self.curated_path = curated_bucket.s3_url_for_object(curated_prefix)
-        self.quarantine_path = curated_bucket.s3_url_for_object(quarantine_prefix)
-        self.report_path = artifacts_bucket.s3_url_for_object(report_prefix)
+        self.quarantine_path = curated_bucket.s3_url_for_object(quarantine_prefix(dataset.name))
+        self.report_path = artifacts_bucket.s3_url_for_object(report_prefix(dataset.name))
         self.arguments = {
             "--dataset_spec": dataset.model_dump_json(),
             "--raw_path": raw_bucket.s3_url_for_object(dataset.raw_location),

@@ -10,19 +10,22 @@ from constructs import Construct
 
 from config.models.catalog import DatasetSpec
 from config.models.monitoring import MonitoringConfig
+from glue_jobs.lake_etl.contract import (
+    METRICS_NAMESPACE,
+    ROWS_IN,
+    ROWS_QUARANTINED,
+    metric_dimensions,
+    quarantine_prefix,
+)
 
 from .construct_ids import construct_id
-from .curation_job import METRICS_NAMESPACE as ETL_NAMESPACE
-
-# The ETL job's metrics (the job publishes one datapoint of each per run).
-ETL_METRICS = ("RowsIn", "RowsCurated", "RowsQuarantined")
 
 
 def etl_metric(environment: str, dataset: str, metric: str, statistic: str, period: Duration) -> cw.Metric:
     return cw.Metric(
-        namespace=ETL_NAMESPACE,
+        namespace=METRICS_NAMESPACE,
         metric_name=metric,
-        dimensions_map={"Environment": environment, "Dataset": dataset},
+        dimensions_map=metric_dimensions(environment, dataset),
         statistic=statistic,
         period=period,
         label=f"{dataset} {metric}",
@@ -63,13 +66,13 @@ def add_dataset_alarms(
         f"{dataset_id}QuarantineShare",
         f"{dataset.name}-quarantine-share",
         alarm_description=f"More than {monitoring.quarantine_share_percent}% of the rows of an ETL run of "
-        f"{dataset.name} went to quarantine (s3://<curated>/_quarantine/{dataset.name}/)",
+        f"{dataset.name} went to quarantine (s3://<curated>/{quarantine_prefix(dataset.name)})",
         metric=cw.MathExpression(
             # A run with no input rows has no share to judge.
             expression="IF(rowsin > 0, 100 * quarantined / rowsin, 0)",
             using_metrics={
-                "rowsin": etl_metric(environment, dataset.name, "RowsIn", "Sum", hour),
-                "quarantined": etl_metric(environment, dataset.name, "RowsQuarantined", "Sum", hour),
+                "rowsin": etl_metric(environment, dataset.name, ROWS_IN, "Sum", hour),
+                "quarantined": etl_metric(environment, dataset.name, ROWS_QUARANTINED, "Sum", hour),
             },
             period=hour,
             label=f"{dataset.name} quarantined %",
@@ -87,7 +90,7 @@ def add_dataset_alarms(
             f"{dataset.name}-no-run",
             alarm_description=f"No ETL run of {dataset.name} (scheduled {dataset.schedule}) reported rows "
             f"in the last {monitoring.run_window_hours} hours",
-            metric=etl_metric(environment, dataset.name, "RowsIn", "SampleCount", window),
+            metric=etl_metric(environment, dataset.name, ROWS_IN, "SampleCount", window),
             threshold=1,
             comparison_operator=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=1,

@@ -14,10 +14,11 @@ from aws_cdk import aws_events as events
 from constructs import Construct
 
 from config import PlatformConfig
+from glue_jobs.lake_etl.contract import METRICS, METRICS_NAMESPACE, ROWS_IN
 from lake_constructs.alarm_topic import AlarmTopic
 from lake_constructs.construct_ids import construct_id
 from lake_constructs.cost_budget import CostBudget
-from lake_constructs.dataset_alarms import ETL_METRICS, ETL_NAMESPACE, add_dataset_alarms, alarm_names
+from lake_constructs.dataset_alarms import add_dataset_alarms, alarm_names
 from lake_constructs.failure_rule import FailureRule
 from lake_constructs.limits import ALARM_WIDGET_ALARMS
 
@@ -299,7 +300,7 @@ class MonitoringStack(Stack):
         dashboard.add_widgets(
             cw.TextWidget(
                 markdown=f"# {config.project} {config.environment}\nETL runs and rows per dataset "
-                f"(`{ETL_NAMESPACE}`), and the health of each enabled layer. Alarms notify "
+                f"(`{METRICS_NAMESPACE}`), and the health of each enabled layer. Alarms notify "
                 f"the SNS topic `{self.prefix}-alarms`.",
                 width=24,
                 height=2,
@@ -325,7 +326,7 @@ class MonitoringStack(Stack):
             dashboard.add_widgets(
                 cw.GraphWidget(
                     title="ETL runs per day, by dataset",
-                    left=[self._etl_search("RowsIn", "SampleCount")],
+                    left=[self._etl_search(ROWS_IN, "SampleCount")],
                     width=24,
                     height=6,
                 )
@@ -338,7 +339,7 @@ class MonitoringStack(Stack):
                         width=8,
                         height=6,
                     )
-                    for metric in ETL_METRICS
+                    for metric in METRICS
                 ]
             )
         row = []
@@ -391,7 +392,7 @@ class MonitoringStack(Stack):
 
     def _etl_search(self, metric: str, statistic: str) -> cw.MathExpression:
         search = (
-            f'SEARCH(\'{{{ETL_NAMESPACE},Dataset,Environment}} Environment="{self.config.environment}" '
+            f'SEARCH(\'{{{METRICS_NAMESPACE},Dataset,Environment}} Environment="{self.config.environment}" '
             f"MetricName=\"{metric}\"', '{statistic}', 86400)"
         )
         # Each series is labelled with its dataset (a dynamic label: the series' Dataset dimension).

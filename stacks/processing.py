@@ -11,6 +11,12 @@ from constructs import Construct
 
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
+from glue_jobs.lake_etl.contract import (
+    METRICS_NAMESPACE,
+    REPORTS_FOLDER,
+    quarantine_prefix,
+    report_prefix,
+)
 from lake_constructs.compliance import acknowledge_wildcards
 from lake_constructs.emr_cluster import ClusterStep, EmrCluster
 from lake_constructs.etl_job_code import ENTRY_SCRIPT, GLUE_JOBS, LIBRARY, EtlJobCode
@@ -22,11 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The Glue ETL job, shipped unchanged to the cluster (the job contract: entry script + library package).
 GLUE_JOBS_DIR = GLUE_JOBS
 TRAINING_SCRIPT = ROOT / "processing_jobs" / "train_model.py"
-METRICS_NAMESPACE = "MLDataLake/ETL"
 # Where the cluster writes in the artifacts bucket.
 LOGS_PREFIX = "emr-logs/"
 MODELS_PREFIX = "models/"
-REPORTS_PREFIX = "reports/"
 # Large writes are multipart uploads; a failed task aborts its upload (the EMRFS S3-optimized committer).
 WRITE_OBJECTS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
 
@@ -108,8 +112,8 @@ class ProcessingStack(Stack):
             "--dataset_spec": dataset.model_dump_json(),
             "--raw_path": f"s3://{raw}/{dataset.raw_location}",
             "--curated_path": f"s3://{curated}/{dataset.name}/",
-            "--quarantine_path": f"s3://{curated}/_quarantine/{dataset.name}/",
-            "--report_path": f"s3://{artifacts}/{REPORTS_PREFIX}{dataset.name}/",
+            "--quarantine_path": f"s3://{curated}/{quarantine_prefix(dataset.name)}",
+            "--report_path": f"s3://{artifacts}/{report_prefix(dataset.name)}",
             "--curated_database": config.database_name("curated"),
             "--environment": config.environment,
             "--metrics_namespace": METRICS_NAMESPACE,
@@ -180,7 +184,9 @@ class ProcessingStack(Stack):
                 resources=[self._bucket_arn(zone) for zone in ("raw", "curated", "artifacts")],
             )
         )
-        artifact_objects = [self._bucket_arn("artifacts", f"{prefix}*") for prefix in (REPORTS_PREFIX, MODELS_PREFIX)]
+        artifact_objects = [
+            self._bucket_arn("artifacts", f"{prefix}*") for prefix in (f"{REPORTS_FOLDER}/", MODELS_PREFIX)
+        ]
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="WriteReportsAndModels",

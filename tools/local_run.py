@@ -37,6 +37,7 @@ from pydantic import ValidationError
 from config import ConfigError, load_config
 from config.models import PlatformConfig
 from config.models.catalog import DatasetSpec
+from glue_jobs.lake_etl import contract
 from glue_jobs.lake_etl.job import JobArgs, RunResult, run
 from glue_jobs.lake_etl.lake_io import LocalLakeIO, is_data_file
 from glue_jobs.lake_etl.spec import SpecError
@@ -45,7 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"
 ACCOUNT = "123456789012"  # moto's account
 DEFAULT_REGION = "us-east-1"
-METRICS_NAMESPACE = "MLDataLake/ETL"
 LOG4J = Path(__file__).with_name("log4j2.properties")
 
 log = logging.getLogger("local_run")
@@ -210,8 +210,8 @@ def run_local(
             s3.download_file(lake.raw, key, str(target))
 
         curated_prefix = f"{spec.name}/"
-        quarantine_prefix = f"_quarantine/{spec.name}/"
-        report_prefix = f"reports/{spec.name}/"
+        quarantine_prefix = contract.quarantine_prefix(spec.name)
+        report_prefix = contract.report_prefix(spec.name)
         args = JobArgs(
             dataset_spec=spec.model_dump_json(),
             raw_path=f"s3://{lake.raw}/{spec.raw_location}",
@@ -220,7 +220,7 @@ def run_local(
             report_path=f"s3://{lake.artifacts}/{report_prefix}",
             curated_database=lake.curated_database,
             environment=config.environment,
-            metrics_namespace=METRICS_NAMESPACE,
+            metrics_namespace=contract.METRICS_NAMESPACE,
             run_id=run_id,
             ingest_date=ingest_date,
         )

@@ -25,6 +25,7 @@ from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from . import catalog, metrics
+from .contract import METRICS_NAMESPACE, ROWS_CURATED, ROWS_IN, ROWS_QUARANTINED
 from .lake_io import S3LakeIO, join_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, read_raw
@@ -61,7 +62,7 @@ class JobArgs:
     report_path: str
     curated_database: str
     environment: str
-    metrics_namespace: str = "MLDataLake/ETL"
+    metrics_namespace: str = METRICS_NAMESPACE
     run_id: str | None = None
     ingest_date: str | None = None
     ml_thresholds: str | None = None
@@ -91,7 +92,7 @@ def argument_parser() -> argparse.ArgumentParser:
     for name in required:
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--environment", required=True)
-    parser.add_argument("--metrics_namespace", default="MLDataLake/ETL")
+    parser.add_argument("--metrics_namespace", default=METRICS_NAMESPACE)
     parser.add_argument("--run_id", default=None, help="default: Glue's JOB_RUN_ID, else a UTC timestamp")
     parser.add_argument("--ingest_date", default=None, help="YYYY-MM-DD; default: today (UTC)")
     parser.add_argument("--ml_thresholds", default=None, help="JSON object overriding ML-readiness thresholds")
@@ -207,7 +208,7 @@ def run(
             args.metrics_namespace,
             args.environment,
             dataset.name,
-            {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
+            {ROWS_IN: rows_in, ROWS_CURATED: rows_curated, ROWS_QUARANTINED: rows_quarantined},
             started,
         )
     profile = ml_profile(dataset, rows_curated, counts["missing"], counts["distinct_rows"], labels)

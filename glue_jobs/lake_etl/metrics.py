@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .contract import metric_dimensions
+
 
 def publish(
     cloudwatch: Any, namespace: str, environment: str, dataset: str, counts: dict[str, int], at: datetime
 ) -> list[dict[str, Any]]:
-    dimensions = [{"Name": "Environment", "Value": environment}, {"Name": "Dataset", "Value": dataset}]
+    dimensions = [{"Name": key, "Value": value} for key, value in metric_dimensions(environment, dataset).items()]
     data = [
         {"MetricName": name, "Dimensions": dimensions, "Timestamp": at, "Value": float(value), "Unit": "Count"}
         for name, value in counts.items()

@@ -302,7 +302,8 @@ def test_the_dashboard_shows_each_dataset_and_each_enabled_layer(everything_on, 
     for metric in ("RowsIn", "RowsCurated", "RowsQuarantined"):
         ((search,),) = graphs[f"{metric} per day, by dataset"]
         assert search["expression"] == (
-            f'SEARCH(\'{{MLDataLake/ETL,Dataset,Environment}} Environment="{FULL.environment}" MetricName="{metric}"\', '
+            "SEARCH('{MLDataLake/ETL,Dataset,Environment} "
+            f'Environment="{FULL.environment}" MetricName="{metric}"\', '
             "'Sum', 86400)"
         )
     assert not [d for d in FULL.catalog.datasets if f"{d.name}: rows per day" in everything]
