@@ -10,7 +10,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config.models.catalog import DatasetSpec, EtlJobSettings
-from glue_jobs.lake_etl.contract import METRICS_NAMESPACE, quarantine_prefix, report_prefix
+from glue_jobs.lake_etl import contract
+from glue_jobs.lake_etl.contract import METRICS_NAMESPACE
 
 from . import scoped_access
 from .compliance import acknowledge
@@ -73,9 +74,11 @@ class CurationJob(Construct):
         self.job_name = name
         self.table_name = dataset.name
         curated_prefix = f"{dataset.name}/"
+        quarantine_prefix = contract.quarantine_prefix(dataset.name)
+        report_prefix = contract.report_prefix(dataset.name)
         self.curated_path = curated_bucket.s3_url_for_object(curated_prefix)
-        self.quarantine_path = curated_bucket.s3_url_for_object(quarantine_prefix(dataset.name))
-        self.report_path = artifacts_bucket.s3_url_for_object(report_prefix(dataset.name))
+        self.quarantine_path = curated_bucket.s3_url_for_object(quarantine_prefix)
+        self.report_path = artifacts_bucket.s3_url_for_object(report_prefix)
         self.arguments = {
             "--dataset_spec": dataset.model_dump_json(),
             "--raw_path": raw_bucket.s3_url_for_object(dataset.raw_location),
