@@ -77,7 +77,7 @@ def test_the_topic_is_named_by_contract_and_encrypted_with_a_rotating_key_of_its
     assert topic_id
 
 
-def test_only_alarms_rules_and_budgets_of_this_account_may_use_the_key(synth):
+def test_only_alarms_rules_and_budgets_may_use_the_key_and_only_for_this_topic(synth, configs):
     (key,) = resources(synth.template("monitoring"), "AWS::KMS::Key").values()
     statements = key["Properties"]["KeyPolicy"]["Statement"]
     services = {
@@ -86,9 +86,32 @@ def test_only_alarms_rules_and_budgets_of_this_account_may_use_the_key(synth):
         if isinstance(s["Principal"], dict) and "Service" in s["Principal"]
     }
     assert set(services) == {"events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
+    topic = f"{configs[synth.env].name_prefix}-alarms"
     for statement in services.values():
         assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
-        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+        context = json.dumps(statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:sns:topicArn"])
+        assert context.endswith(f':{topic}"]]}}'), context
+    # SNS guide: aws:SourceAccount / aws:SourceArn are not supported in the key policy for EventBridge;
+    # with them, every failure rule's delivery is refused.
+    events = json.dumps(services["events.amazonaws.com"]["Condition"])
+    assert "aws:Source" not in events
+    for service, marker in (("cloudwatch.amazonaws.com", ":alarm:*"), ("budgets.amazonaws.com", ":budget/*")):
+        condition = services[service]["Condition"]
+        assert condition["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+        assert marker in json.dumps(condition["ArnLike"]["aws:SourceArn"])
+
+
+def test_each_failure_rule_has_an_alarm_on_its_failed_deliveries(everything_on):
+    config, template = everything_on
+    rules = rules_by_name(template)
+    alarms = alarms_by_name(template)
+    assert rules
+    for rule_name in rules:
+        alarm = alarms[f"{rule_name}-failed-delivery"]
+        assert alarm["Namespace"] == "AWS/Events" and alarm["MetricName"] == "FailedInvocations"
+        assert alarm["Dimensions"] == [{"Name": "RuleName", "Value": rule_name}]
+        assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
 
 def test_the_topic_denies_publishing_without_tls_and_allows_only_this_accounts_services(synth):
