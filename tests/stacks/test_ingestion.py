@@ -577,3 +577,16 @@ def test_the_extract_role_reads_its_secret_and_writes_only_its_prefix(dev, confi
 def test_no_extracts_no_glue_resources(variant):
     assert not variant.resources("ingestion", "AWS::Glue::Job")
     assert not variant.resources("ingestion", "AWS::Glue::SecurityConfiguration")
+
+
+def test_the_extract_job_logs_where_glue_5_writes_and_may_write_only_there(dev, configs):
+    from .test_catalog import assert_glue_5_logging
+
+    config = configs["dev"]
+    for extract in config.ingestion.jdbc.extracts:
+        name = f"{config.name_prefix}-{extract.name}-extract"
+        (job,) = [j for j in dev.resources("ingestion", "AWS::Glue::Job").values() if j["Properties"]["Name"] == name]
+        assert_glue_5_logging(dev, "ingestion", job["Properties"]["DefaultArguments"], name)
+    role_id = role_with_policy_description(dev, "Glue JDBC extract")
+    logs = [s for s in policy_of_role(dev, role_id) if "logs:PutLogEvents" in json.dumps(s["Action"])]
+    assert len(logs) == 1 and "aws-glue/jobs/*" not in json.dumps(logs)
