@@ -1,15 +1,21 @@
-"""CloudFormation custom resource `Custom::RedshiftSql`: runs SQL on a Redshift cluster through the Data API.
+"""CloudFormation custom resource `Custom::RedshiftSql`: runs the platform's SQL on a Redshift cluster
+through the Data API.
 
-Resource properties:
-    ClusterIdentifier, Database, DbUser   where and as whom (temporary credentials of an existing user)
-    Statements                            SQL run in order, each to completion, on Create, and on Update
-                                          when any property changed; they must be idempotent
-                                          (`... IF NOT EXISTS`). Delete runs nothing: dropping would
-                                          lose grants, and the cluster may be going away anyway.
+What runs is fixed when the stack is synthesized, not by whoever invokes the function: the plan (the
+cluster, the database, and the statements, each with the database user that runs it) is the
+function's `PLAN` environment variable. The resource passes the same plan as its `Plan` property,
+so a changed plan updates the resource; a request whose `Plan` differs from the function's own is
+refused without running anything. Invoking the function by hand can at most run the platform's own
+idempotent statements again.
 
-A statement that ends FAILED or ABORTED fails the deployment with Redshift's error message. The
-handler always answers CloudFormation, also on an unexpected error, and stops waiting before Lambda
-would cut it off, so a stack never hangs on it.
+Answers go only to CloudFormation's pre-signed response URLs (HTTPS, on the
+`cloudformation-custom-resource-response-<region>` S3 buckets) and only for stacks of the function's
+own account and region; any other request is logged and dropped, with nothing run.
+
+A statement that ends FAILED or ABORTED fails the deployment with Redshift's error message (a step
+may name an error text it tolerates, for `CREATE USER`, which Redshift cannot make conditional).
+The handler always answers a valid request, also on an unexpected error, and stops waiting before
+Lambda would cut it off, so a stack never hangs on it. Delete runs nothing.
 
 Runs on the Lambda Python runtime, which ships boto3; nothing else is imported.
 """
@@ -18,7 +24,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import time
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -32,77 +41,105 @@ POLL_SECONDS = 2.0
 SAFETY_MARGIN_MS = 15_000
 REASON_LIMIT = 2000  # CloudFormation shows the reason in stack events; keep the response small
 DONE, FAILED = "FINISHED", ("FAILED", "ABORTED")
-CONNECTION = ("ClusterIdentifier", "Database", "DbUser")
+# CloudFormation's response URLs are pre-signed S3 URLs on its per-region response buckets, in any
+# of S3's endpoint spellings (global, dash-region, dot-region; .cn in the China partition).
+RESPONSE_HOST = re.compile(
+    r"cloudformation-custom-resource-response-[a-z0-9]+\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?"
+)
 
 
 class StatementFailed(Exception):
     """A statement ended FAILED or ABORTED, or did not finish in time."""
 
 
+class Refused(Exception):
+    """A request that is not CloudFormation's for this function: nothing runs, nobody is answered."""
+
+
 def handler(event: dict, context: Any) -> None:
-    """Lambda entry point: do the work, then answer CloudFormation whatever happened."""
-    logger.info("%s %s", event.get("RequestType"), event.get("LogicalResourceId"))
+    """Lambda entry point: check who is asking, do the work, then answer CloudFormation."""
     try:
-        physical_id = handle(event, context, boto3.client("redshift-data"))
+        check_origin(event, context)
+    except Refused as refusal:
+        logger.error("request refused, nothing run: %s", refusal)
+        return
+    logger.info("%s %s", event.get("RequestType"), event.get("LogicalResourceId"))
+    plan = json.loads(os.environ["PLAN"])
+    try:
+        physical_id = handle(event, context, boto3.client("redshift-data"), plan)
     except Exception as error:
         logger.exception("request failed")
-        respond(event, "FAILED", event.get("PhysicalResourceId") or physical_id_of(event), reason=str(error))
+        respond(event, "FAILED", event.get("PhysicalResourceId") or physical_id_of(event, plan), reason=str(error))
         return
     respond(event, "SUCCESS", physical_id)
 
 
-def handle(event: dict, context: Any, client: Any, sleep=time.sleep) -> str:
+def check_origin(event: dict, context: Any) -> None:
+    """Raise Refused unless the event is a CloudFormation request for a stack of this function's own
+    account and region, with a CloudFormation response URL."""
+    url = urllib.parse.urlsplit(str(event.get("ResponseURL", "")))
+    if url.scheme != "https" or url.port not in (None, 443) or not RESPONSE_HOST.fullmatch(url.hostname or ""):
+        raise Refused(f"response URL host {url.hostname!r} is not a CloudFormation response bucket")
+    function_arn = context.invoked_function_arn.split(":")
+    stack_arn = str(event.get("StackId", "")).split(":")
+    if len(stack_arn) < 6 or stack_arn[2] != "cloudformation" or stack_arn[3:5] != function_arn[3:5]:
+        raise Refused(f"stack {event.get('StackId')!r} is not in this function's account and region")
+
+
+def handle(event: dict, context: Any, client: Any, plan: dict, sleep=time.sleep) -> str:
     """Carry out one request; return the physical resource id. Raises on any failure."""
     request = event["RequestType"]
-    properties = event["ResourceProperties"]
     if request == "Delete":
         return event["PhysicalResourceId"]
+    if _parsed(event["ResourceProperties"].get("Plan")) != plan:
+        raise ValueError("the request's Plan is not this function's plan: only the platform's own statements run")
     if request == "Update" and _unchanged(event):
         # Nothing to do; also keeps an update from failing while a scheduled pause has the cluster paused.
         logger.info("properties unchanged; no statement run")
         return event["PhysicalResourceId"]
-    missing = [name for name in (*CONNECTION, "Statements") if not properties.get(name)]
-    if missing:
-        raise ValueError(f"missing resource properties: {', '.join(missing)}")
-    for sql in properties["Statements"]:
-        run(client, properties, sql, event["LogicalResourceId"], context, sleep)
-    return physical_id_of(event)
+    for step in plan["steps"]:
+        run(client, plan, step, event["LogicalResourceId"], context, sleep)
+    return physical_id_of(event, plan)
 
 
-def run(client: Any, properties: dict, sql: str, name: str, context: Any, sleep=time.sleep) -> None:
-    """Execute `sql` and wait for it to finish; raise StatementFailed with Redshift's message if it does not."""
+def run(client: Any, plan: dict, step: dict, name: str, context: Any, sleep=time.sleep) -> None:
+    """Execute one step as its user and wait for it; raise StatementFailed with Redshift's message if it
+    does not finish (unless its error contains the step's `tolerate` text)."""
+    sql = step["sql"]
     statement_id = client.execute_statement(
-        ClusterIdentifier=properties["ClusterIdentifier"],
-        Database=properties["Database"],
-        DbUser=properties["DbUser"],
+        ClusterIdentifier=plan["cluster"],
+        Database=plan["database"],
+        DbUser=step["user"],
         Sql=sql,
         StatementName=f"cloudformation-{name}"[:500],
     )["Id"]
-    logger.info("statement %s: %s", statement_id, sql)
+    logger.info("statement %s as %s: %s", statement_id, step["user"], sql)
     while True:
         description = client.describe_statement(Id=statement_id)
         status = description["Status"]
         if status == DONE:
             return
         if status in FAILED:
-            raise StatementFailed(
-                f"statement {status}: {description.get('Error') or 'Redshift gave no error message'} (SQL: {sql})"
-            )
+            error = description.get("Error") or "Redshift gave no error message"
+            if step.get("tolerate") and step["tolerate"] in error:
+                logger.info("tolerated: %s", error)
+                return
+            raise StatementFailed(f"statement {status}: {error} (SQL: {sql})")
         if context.get_remaining_time_in_millis() < SAFETY_MARGIN_MS:
             client.cancel_statement(Id=statement_id)
             raise StatementFailed(f"statement still {status} when the handler had to stop; cancelled (SQL: {sql})")
         sleep(POLL_SECONDS)
 
 
-def physical_id_of(event: dict) -> str:
-    properties = event.get("ResourceProperties", {})
-    return "/".join(
-        [
-            properties.get("ClusterIdentifier", "unknown"),
-            properties.get("Database", "unknown"),
-            event["LogicalResourceId"],
-        ]
-    )
+def _parsed(text: Any) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def physical_id_of(event: dict, plan: dict) -> str:
+    return "/".join([plan["cluster"], plan["database"], event["LogicalResourceId"]])
 
 
 def _unchanged(event: dict) -> bool:
@@ -113,7 +150,7 @@ def _unchanged(event: dict) -> bool:
 
 
 def respond(event: dict, status: str, physical_id: str, reason: str | None = None) -> None:
-    """PUT the result to CloudFormation's pre-signed response URL."""
+    """PUT the result to CloudFormation's pre-signed response URL (checked by check_origin)."""
     body = json.dumps(
         {
             "Status": status,
