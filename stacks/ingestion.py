@@ -81,6 +81,9 @@ class IngestionStack(Stack):
                 cloud_watch_encryption=glue.CloudWatchEncryption.kms(storage.key),
                 job_bookmarks_encryption=glue.JobBookmarksEncryption.client_side_kms(storage.key),
                 s3_encryption=glue.S3Encryption.kms(storage.key),
+                # Fixed name: kept with the lake's stateful resources, but an ephemeral destroy must
+                # remove it, or the next deploy collides with it (default RETAIN).
+                removal_policy=storage.removal_policy,
             )
             # A Glue connection lives in one subnet; the first workload subnet is as good as any.
             subnet = lake_network.vpc.select_subnets(subnet_group_name=lake_network.workload_subnets.subnet_group_name)
