@@ -428,3 +428,34 @@ def test_a_keyed_tls_trino_cluster_on_a_later_release_passes_every_pack(tmp_path
     configurations = {c["Classification"]: c["ConfigurationProperties"] for c in properties["Configurations"]}
     assert configurations["trino-connector-hive"] == {"hive.metastore": "glue"}
     assert "presto-connector-hive" not in configurations
+
+
+def test_destroy_revokes_the_rules_emr_adds_between_its_groups_before_deleting_them(synth):
+    """EC2 refuses to delete a group another group's rule references, and EMR adds such rules that
+    CloudFormation does not know: a custom resource between the cluster and the groups revokes them."""
+    template = synth.stacks["processing"]["Resources"]
+    (cleanup_id, cleanup) = next((k, v) for k, v in template.items() if v["Type"] == "Custom::EmrSecurityGroupRules")
+    emr = next(v for v in template.values() if v["Type"] == CLUSTER)
+    instances = emr["Properties"]["Instances"]
+    groups = [
+        instances["EmrManagedMasterSecurityGroup"],
+        instances["EmrManagedSlaveSecurityGroup"],
+        instances["ServiceAccessSecurityGroup"],
+    ]
+    # The resource names the three groups (so it is deleted before them) ...
+    assert cleanup["Properties"]["SecurityGroupIds"] == groups
+    # ... and the cluster waits for it (so the cluster is deleted, and terminated, before it).
+    assert cleanup_id in emr["DependsOn"]
+    function_id = cleanup["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    role_id = template[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    (policy,) = [
+        v
+        for v in template.values()
+        if v["Type"] == "AWS::IAM::ManagedPolicy" and {"Ref": role_id} in v["Properties"].get("Roles", [])
+    ]
+    revoke = next(
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "RevokeRulesOfTheClustersGroupsOnly"
+    )
+    assert len(revoke["Resource"]) == 3 and "*" not in json.dumps(revoke["Resource"])
