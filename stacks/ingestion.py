@@ -64,7 +64,7 @@ class IngestionStack(Stack):
                     name_prefix=config.name_prefix,
                     capacity=self.capacity,
                     raw_bucket=raw_bucket,
-                        **common,
+                    **common,
                 )
 
         self.security_configuration = None
