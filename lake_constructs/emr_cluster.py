@@ -96,6 +96,7 @@ class EmrCluster(Construct):
         ec2_key_name: str | None = None,
         in_transit_certificates: str | None = None,
         steps: list[ClusterStep] | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
@@ -190,7 +191,7 @@ class EmrCluster(Construct):
         )
         # EMR assumes the roles while the cluster is created: their policies must be attached first.
         self.cluster.node.add_dependency(self.service_role.policy, self.instance_role.policy)
-        self._security_group_cleanup(key)
+        self._security_group_cleanup(key, removal_policy)
         if ec2_key_name is None:
             acknowledge(
                 self.cluster,
@@ -231,7 +232,7 @@ class EmrCluster(Construct):
             "AwsSolutions-EMR4",
         )
 
-    def _security_group_cleanup(self, key: kms.IKey) -> None:
+    def _security_group_cleanup(self, key: kms.IKey, removal_policy: RemovalPolicy) -> None:
         groups = [self.primary_security_group, self.core_security_group, self.service_access_security_group]
         stack = Stack.of(self)
         role = LakeRole(
@@ -258,7 +259,7 @@ class EmrCluster(Construct):
             "CleanupLogs",
             key=key,
             retention_days=CLEANUP_LOG_RETENTION_DAYS,
-            removal_policy=RemovalPolicy.DESTROY,
+            removal_policy=removal_policy,
         ).log_group
         log_group.grant_write(role)
         self.cleanup_function = lambda_.Function(

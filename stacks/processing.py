@@ -94,6 +94,7 @@ class ProcessingStack(Stack):
             ec2_key_name=processing.ec2_key_name,
             in_transit_certificates=processing.in_transit_certificates,
             steps=self.steps,
+            removal_policy=storage.removal_policy,
         )
         self.cluster = self.emr.cluster
         self._grant_lake(config)

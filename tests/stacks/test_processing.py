@@ -306,9 +306,16 @@ def test_the_glue_etl_script_runs_unchanged_as_a_spark_step_with_the_job_contrac
     step = next(s for s in resource["Properties"]["Steps"] if s["Name"] == "etl-spam_emails")
     args = step["HadoopJarStep"]["Args"]
     assert step["HadoopJarStep"]["Jar"] == "command-runner.jar"
-    assert args[:4] == ["spark-submit", "--deploy-mode", "cluster", "--py-files"]
-    assert joined(args[4]).endswith(".zip") and joined(args[5]).endswith(".py")
-    options = dict(zip(args[6::2], args[7::2], strict=True))
+    assert args[:6] == [
+        "spark-submit",
+        "--deploy-mode",
+        "cluster",
+        "--conf",
+        "spark.pyspark.python=/usr/bin/python3.11",
+        "--py-files",
+    ]
+    assert joined(args[6]).endswith(".zip") and joined(args[7]).endswith(".py")
+    options = dict(zip(args[8::2], args[9::2], strict=True))
     dataset = configs["dev"].catalog.dataset("spam_emails")
     raw, curated, artifacts = (
         f"mlake-dev-{z}-${{AWS::AccountId}}-${{AWS::Region}}" for z in ("raw", "curated", "artifacts")
@@ -327,7 +334,7 @@ def test_the_etl_library_zip_holds_the_package_at_its_root(etl_build):
     template, outdir = etl_build
     (resource,) = template.find_resources(CLUSTER).values()
     step = next(s for s in resource["Properties"]["Steps"] if s["Name"] == "etl-spam_emails")
-    asset_hash = joined(step["HadoopJarStep"]["Args"][4]).rsplit("/", 1)[1].removesuffix(".zip")
+    asset_hash = joined(step["HadoopJarStep"]["Args"][6]).rsplit("/", 1)[1].removesuffix(".zip")
     staged = outdir / f"asset.{asset_hash}"
     files = (
         sorted(str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_file())
