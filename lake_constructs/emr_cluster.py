@@ -19,7 +19,7 @@ from .compliance import acknowledge, acknowledge_wildcards
 from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole, service_of_this_account
 
-CLEANUP_HANDLER_DIR = Path(__file__).parent / "emr_security_groups_handler"
+CLEANUP_HANDLER_DIR = Path(__file__).parent / "cfn_handlers"
 CLEANUP_LOG_RETENTION_DAYS = 90
 
 # AmazonEMRServicePolicy_v2 lets EMR launch instances and network interfaces only into subnets and security
@@ -67,7 +67,7 @@ class EmrCluster(Construct):
 
     - Teardown: EMR adds rules between its managed groups that CloudFormation does not know, and EC2
       refuses to delete a group another group's rule references. A custom resource
-      (`Custom::EmrSecurityGroupRules`, `emr_security_groups_handler/handler.py`), deleted after the
+      (`Custom::EmrSecurityGroupRules`, `cfn_handlers/emr_security_groups.py`), deleted after the
       cluster and before the groups, revokes those rules, so `cdk destroy` completes on its own.
 
     Attributes: `cluster`, `security_configuration`, `service_role`, `instance_role`, `instance_profile`,
@@ -267,7 +267,7 @@ class EmrCluster(Construct):
             "CleanupFunction",
             description="Revokes the rules EMR added between its managed security groups when the stack is deleted",
             runtime=lambda_.Runtime.PYTHON_3_14,
-            handler="handler.handler",
+            handler="emr_security_groups.handler",
             code=lambda_.Code.from_asset(str(CLEANUP_HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]),
             timeout=Duration.minutes(2),
             memory_size=128,

@@ -16,7 +16,7 @@ from .compliance import acknowledge
 from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole
 
-HANDLER_DIR = Path(__file__).parent / "redshift_sql_handler"
+HANDLER_DIR = Path(__file__).parent / "cfn_handlers"
 # DDL such as CREATE EXTERNAL SCHEMA takes seconds; the handler gives up 15 s before this, cancels the
 # statement and fails the deployment with a clear message.
 TIMEOUT = Duration.minutes(5)
@@ -35,9 +35,9 @@ class RedshiftSql(Construct):
     Only the platform's statements run: the plan (cluster, database, each statement and its user)
     is fixed at synth in the function's environment, and the handler refuses a request whose plan
     differs, answers only CloudFormation's response URLs, and only for stacks of its own account
-    and region (`redshift_sql_handler/handler.py`).
+    and region (`cfn_handlers/redshift_sql.py`).
 
-    The handler (`redshift_sql_handler/handler.py`, Python, invoked by CloudFormation) runs in
+    The handler (`cfn_handlers/redshift_sql.py`, Python, invoked by CloudFormation) runs in
     `subnets` of `vpc`. Its security group allows HTTPS out only: in subnets without NAT that
     reaches the VPC's interface endpoints (the network needs the `redshift-data` one) and S3
     through the gateway endpoint, where CloudFormation's response URL is. Its logs go to a log
@@ -163,7 +163,7 @@ class RedshiftSql(Construct):
             "Function",
             description=f"Runs deploy-time SQL on the Redshift cluster {name} through the Data API",
             runtime=lambda_.Runtime.PYTHON_3_14,
-            handler="handler.handler",
+            handler="redshift_sql.handler",
             code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]),
             timeout=TIMEOUT,
             memory_size=256,

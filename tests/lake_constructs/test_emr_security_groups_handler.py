@@ -3,13 +3,10 @@ between the cluster's groups, and it answers only CloudFormation."""
 
 from __future__ import annotations
 
-import json
-
 import boto3
+import emr_security_groups as module
 import pytest
 from botocore.stub import Stubber
-
-from lake_constructs.emr_security_groups_handler import handler as module
 
 GROUPS = ["sg-primary", "sg-core", "sg-service"]
 URL = "https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x?sig"
@@ -38,27 +35,6 @@ def rule(rule_id: str, group: str, egress: bool, referenced: str | None = None, 
     if cidr:
         found["CidrIpv4"] = cidr
     return found
-
-
-@pytest.fixture
-def answers(monkeypatch):
-    sent = []
-
-    class Response:
-        status = 200
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    def urlopen(request, timeout):
-        sent.append(json.loads(request.data))
-        return Response()
-
-    monkeypatch.setattr(module.urllib.request, "urlopen", urlopen)
-    return sent
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import boto3
+import cfn_response
 import pytest
+import redshift_sql as module
 from botocore.stub import ANY, Stubber
-
-from lake_constructs.redshift_sql_handler import handler as module
 
 SQL = "CREATE EXTERNAL SCHEMA IF NOT EXISTS curated FROM DATA CATALOG DATABASE 'db' IAM_ROLE 'arn:role'"
 CREATE_USER = 'CREATE USER "lakedeployer" PASSWORD DISABLE'
@@ -69,29 +69,6 @@ def client():
         client.stubber = stubber
         yield client
         stubber.assert_no_pending_responses()
-
-
-@pytest.fixture
-def answers(monkeypatch):
-    """What the handler PUTs to CloudFormation's response URL."""
-    sent = []
-
-    class Response:
-        status = 200
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    def urlopen(request, timeout):
-        assert request.get_method() == "PUT" and request.full_url.startswith("https://cloudformation-")
-        sent.append(json.loads(request.data))
-        return Response()
-
-    monkeypatch.setattr(module.urllib.request, "urlopen", urlopen)
-    return sent
 
 
 def expect_statement(
@@ -264,4 +241,4 @@ def test_a_long_error_is_cut_to_fit_the_response(client, answers, monkeypatch):
     expect_user_setup(client)
     expect_statement(client, ["FAILED"], error="x" * 10_000)
     answer = run(client, answers, monkeypatch, event("Create"))
-    assert answer["Status"] == "FAILED" and len(answer["Reason"]) == module.REASON_LIMIT
+    assert answer["Status"] == "FAILED" and len(answer["Reason"]) == cfn_response.REASON_LIMIT

@@ -8,9 +8,8 @@ so a changed plan updates the resource; a request whose `Plan` differs from the 
 refused without running anything. Invoking the function by hand can at most run the platform's own
 idempotent statements again.
 
-Answers go only to CloudFormation's pre-signed response URLs (HTTPS, on the
-`cloudformation-custom-resource-response-<region>` S3 buckets) and only for stacks of the function's
-own account and region; any other request is logged and dropped, with nothing run.
+Answers go only to CloudFormation's response URLs, for stacks of the function's own account and
+region (cfn_response.py); any other request is logged and dropped, with nothing run.
 
 A statement that ends FAILED or ABORTED fails the deployment with Redshift's error message (a step
 may name an error text it tolerates, for `CREATE USER`, which Redshift cannot make conditional).
@@ -25,13 +24,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
-import urllib.parse
-import urllib.request
 from typing import Any
 
 import boto3
+from cfn_response import Refused, check_origin, respond
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -39,21 +36,11 @@ logger.setLevel(logging.INFO)
 POLL_SECONDS = 2.0
 # Stop waiting this long before Lambda's timeout: enough to cancel the statement and answer.
 SAFETY_MARGIN_MS = 15_000
-REASON_LIMIT = 2000  # CloudFormation shows the reason in stack events; keep the response small
 DONE, FAILED = "FINISHED", ("FAILED", "ABORTED")
-# CloudFormation's response URLs are pre-signed S3 URLs on its per-region response buckets, in any
-# of S3's endpoint spellings (global, dash-region, dot-region; .cn in the China partition).
-RESPONSE_HOST = re.compile(
-    r"cloudformation-custom-resource-response-[a-z0-9]+\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?"
-)
 
 
 class StatementFailed(Exception):
     """A statement ended FAILED or ABORTED, or did not finish in time."""
-
-
-class Refused(Exception):
-    """A request that is not CloudFormation's for this function: nothing runs, nobody is answered."""
 
 
 def handler(event: dict, context: Any) -> None:
@@ -72,18 +59,6 @@ def handler(event: dict, context: Any) -> None:
         respond(event, "FAILED", event.get("PhysicalResourceId") or physical_id_of(event, plan), reason=str(error))
         return
     respond(event, "SUCCESS", physical_id)
-
-
-def check_origin(event: dict, context: Any) -> None:
-    """Raise Refused unless the event is a CloudFormation request for a stack of this function's own
-    account and region, with a CloudFormation response URL."""
-    url = urllib.parse.urlsplit(str(event.get("ResponseURL", "")))
-    if url.scheme != "https" or url.port not in (None, 443) or not RESPONSE_HOST.fullmatch(url.hostname or ""):
-        raise Refused(f"response URL host {url.hostname!r} is not a CloudFormation response bucket")
-    function_arn = context.invoked_function_arn.split(":")
-    stack_arn = str(event.get("StackId", "")).split(":")
-    if len(stack_arn) < 6 or stack_arn[2] != "cloudformation" or stack_arn[3:5] != function_arn[3:5]:
-        raise Refused(f"stack {event.get('StackId')!r} is not in this function's account and region")
 
 
 def handle(event: dict, context: Any, client: Any, plan: dict, sleep=time.sleep) -> str:
@@ -147,22 +122,3 @@ def _unchanged(event: dict) -> bool:
         return {k: v for k, v in properties.items() if k != "ServiceToken"}
 
     return relevant(event["ResourceProperties"]) == relevant(event.get("OldResourceProperties", {}))
-
-
-def respond(event: dict, status: str, physical_id: str, reason: str | None = None) -> None:
-    """PUT the result to CloudFormation's pre-signed response URL (checked by check_origin)."""
-    body = json.dumps(
-        {
-            "Status": status,
-            "Reason": (reason or status)[:REASON_LIMIT],
-            "PhysicalResourceId": physical_id,
-            "StackId": event["StackId"],
-            "RequestId": event["RequestId"],
-            "LogicalResourceId": event["LogicalResourceId"],
-        }
-    ).encode("utf-8")
-    request = urllib.request.Request(
-        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        logger.info("answered %s: HTTP %s", status, response.status)

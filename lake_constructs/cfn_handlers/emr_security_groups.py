@@ -7,39 +7,28 @@ group that another group's rule references ("has a dependent object"). The resou
 the cluster (which terminates it) and before the groups, so its Delete revokes every rule of the
 groups in `SecurityGroupIds` that references one of them. Create and Update do nothing.
 
-It answers only CloudFormation's response URLs, for stacks of its own account and region.
+It answers only CloudFormation's response URLs, for stacks of its own account and region
+(cfn_response.py).
 Runs on the Lambda Python runtime, which ships boto3; nothing else is imported.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-import urllib.parse
-import urllib.request
 from typing import Any
 
 import boto3
+from cfn_response import Refused, check_origin, respond
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
-RESPONSE_HOST = re.compile(
-    r"cloudformation-custom-resource-response-[a-z0-9]+\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?"
-)
-
 
 def handler(event: dict, context: Any) -> None:
-    url = urllib.parse.urlsplit(str(event.get("ResponseURL", "")))
-    stack = str(event.get("StackId", "")).split(":")
-    if (
-        url.scheme != "https"
-        or url.port not in (None, 443)
-        or not RESPONSE_HOST.fullmatch(url.hostname or "")
-        or stack[3:5] != context.invoked_function_arn.split(":")[3:5]
-    ):
-        logger.error("request refused, nothing done: not CloudFormation's for this account and region")
+    try:
+        check_origin(event, context)
+    except Refused as refusal:
+        logger.error("request refused, nothing done: %s", refusal)
         return
     status, reason = "SUCCESS", None
     try:
@@ -48,8 +37,8 @@ def handler(event: dict, context: Any) -> None:
             logger.info("revoked %d rules", revoked)
     except Exception as error:
         logger.exception("cleanup failed")
-        status, reason = "FAILED", str(error)[:2000]
-    respond(event, status, reason)
+        status, reason = "FAILED", str(error)
+    respond(event, status, event.get("PhysicalResourceId") or f"{event['LogicalResourceId']}-rules", reason)
 
 
 def revoke_cross_references(ec2: Any, group_ids: list[str]) -> int:
@@ -75,21 +64,3 @@ def revoke_cross_references(ec2: Any, group_ids: list[str]) -> int:
             revoke(GroupId=group_id, SecurityGroupRuleIds=ids)
             revoked += len(ids)
     return revoked
-
-
-def respond(event: dict, status: str, reason: str | None) -> None:
-    body = json.dumps(
-        {
-            "Status": status,
-            "Reason": reason or status,
-            "PhysicalResourceId": event.get("PhysicalResourceId") or f"{event['LogicalResourceId']}-rules",
-            "StackId": event["StackId"],
-            "RequestId": event["RequestId"],
-            "LogicalResourceId": event["LogicalResourceId"],
-        }
-    ).encode("utf-8")
-    request = urllib.request.Request(
-        event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(body))}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        logger.info("answered %s: HTTP %s", status, response.status)
