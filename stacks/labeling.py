@@ -42,7 +42,7 @@ class LabelingStack(Stack):
             self,
             "Workers",
             name=f"{prefix}-labeling",
-            domain_prefix=config.labeling_domain_prefix,
+            domain_prefix=config.labeling_domain_prefix(self.account),
             group_name=labeling.user_group,
             workers=labeling.workers,
             password_minimum_length=labeling.password_minimum_length,

@@ -10,7 +10,7 @@ from .analytics import AnalyticsConfig
 from .base import StrictModel, located_error, run_checks
 from .catalog import CatalogConfig
 from .ingestion import IngestionConfig
-from .labeling import LabelingConfig, check_domain_prefix
+from .labeling import LabelingConfig, check_domain_prefix, default_domain_prefix
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .pipeline import PipelineConfig
@@ -158,11 +158,16 @@ class PlatformConfig(StrictModel):
             and "project" in info.data
             and "environment" in info.data
         ):
-            default = f"{info.data['project']}-{info.data['environment']}-labeling"
+            # The account may be left to the deploy-time environment: checked with a 12-digit id.
+            account = info.data.get("account") or "123456789012"
+            default = default_domain_prefix(f"{info.data['project']}-{info.data['environment']}", account)
             try:
                 check_domain_prefix(default)
             except ValueError as error:
-                message = f"the default (<project>-<environment>-labeling) is refused: {error}; set domain_prefix"
+                message = (
+                    f"the default (<project>-<environment>-labeling-<account id>) is refused: {error}; "
+                    "set domain_prefix"
+                )
                 raise located_error([(("domain_prefix",), default, message)]) from None
         return labeling
 
@@ -183,13 +188,12 @@ class PlatformConfig(StrictModel):
         """Prefix of resource names that are not buckets: '<project>-<environment>'."""
         return f"{self.project}-{self.environment}"
 
-    @property
-    def labeling_domain_prefix(self) -> str:
+    def labeling_domain_prefix(self, account: str) -> str:
         """Cognito hosted-domain prefix of the labeling workforce: `labeling.domain_prefix`, else
-        '<prefix>-labeling' (checked at load like a given one)."""
+        '<prefix>-labeling-<account id>' (checked at load like a given one; `account` may be a token)."""
         if self.labeling.domain_prefix is not None:
             return self.labeling.domain_prefix
-        return f"{self.name_prefix}-labeling"
+        return default_domain_prefix(self.name_prefix, account)
 
     def database_name(self, zone: str) -> str:
         """Glue database of a zone ('raw', 'curated'): '<project>_<environment>_<zone>'."""
