@@ -43,7 +43,8 @@ STATELESS_TYPES = {
     *("AWS::Redshift::ClusterParameterGroup", "AWS::Redshift::ClusterSubnetGroup", "AWS::Redshift::ScheduledAction"),
     *("AWS::S3::BucketPolicy", "AWS::SNS::Subscription", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy"),
     *("AWS::SageMaker::Workforce", "AWS::SageMaker::Workteam"),
-    *("Custom::RedshiftSql", "Custom::S3AutoDeleteObjects", "Custom::VpcRestrictDefaultSG"),
+    *("Custom::EmrSecurityGroupRules", "Custom::RedshiftSql", "Custom::S3AutoDeleteObjects"),
+    *("Custom::VpcRestrictDefaultSG",),
 }
 
 

@@ -46,13 +46,14 @@ def _names_as_placeholders(text: str, config: PlatformConfig) -> str:
     def squashed_id(match: re.Match) -> str:
         token = match[0].replace(config.name_prefix.replace("-", ""), f"<prefix-id:{config.environment}>")
         token = re.sub(rf"^{project}pipeline", "<project>pipeline", token)
-        return re.sub(r"[0-9A-F]{8}$", "<hash>", token)
+        # Hashes of paths under the prefix: the id's own (trailing) and its parts' (after a lowercase).
+        return re.sub(r"(?<=[a-z])[0-9A-F]{8}|[0-9A-F]{8}$", "<hash>", token)
 
     text = re.sub(rf"[A-Za-z0-9]*{squashed}[A-Za-z0-9]*", squashed_id, text)
     text = re.sub(rf"(?<![A-Za-z0-9]){project}pipeline(?=[A-Za-z0-9])", "<project>pipeline", text)
     text = text.replace(f"{config.project} {config.environment}", f"<project> {config.environment}")
     # The project alone: tag values and '<project>-pipeline'.
-    return re.sub(rf'(?<![A-Za-z0-9]){project}(?=[-_"])', "<project>", text)
+    return re.sub(rf'(?<![A-Za-z0-9]){project}(?=[-_":])', "<project>", text)
 
 
 def _assets_in_order(node):
