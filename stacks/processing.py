@@ -27,6 +27,14 @@ METRICS_NAMESPACE = "MLDataLake/ETL"
 LOGS_PREFIX = "emr-logs/"
 MODELS_PREFIX = "models/"
 REPORTS_PREFIX = "reports/"
+# EMR 7.1.0 and later ship Python 3.9, the default `python3` that PySpark runs unless told otherwise, and
+# Python 3.11 at /usr/bin/python3.11 (EMR Release Guide, "Application versions in Amazon EMR 7.x releases",
+# https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-release-app-versions-7.x.html). The ETL step
+# is the Glue 5.1 job's code (Python 3.11) and asks for 3.11 (`spark.pyspark.python`, driver and
+# executors). The training step keeps the default interpreter, the one the release's TensorFlow
+# application is installed for, and its script stays 3.9-compatible (tests check both).
+CLUSTER_DEFAULT_PYTHON = "3.9"
+ETL_PYTHON = "/usr/bin/python3.11"
 # Large writes are multipart uploads; a failed task aborts its upload (the EMRFS S3-optimized committer).
 WRITE_OBJECTS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
 
@@ -86,6 +94,7 @@ class ProcessingStack(Stack):
             ec2_key_name=processing.ec2_key_name,
             in_transit_certificates=processing.in_transit_certificates,
             steps=self.steps,
+            removal_policy=storage.removal_policy,
         )
         self.cluster = self.emr.cluster
         self._grant_lake(config)
@@ -120,6 +129,8 @@ class ProcessingStack(Stack):
                 "spark-submit",
                 "--deploy-mode",
                 "cluster",
+                "--conf",
+                f"spark.pyspark.python={ETL_PYTHON}",
                 "--py-files",
                 self.assets["etl_library"].s3_object_url,
                 self.assets["etl_script"].s3_object_url,
@@ -154,13 +165,15 @@ class ProcessingStack(Stack):
         """The lake as the cluster sees it: every dataset's raw files to read, its curated table and
         quarantine to write (the ETL step), reports and models to write, and the catalog databases."""
         role = self.emr.instance_role
-        datasets = config.catalog.datasets
-        raw_objects = [self._bucket_arn("raw", f"{d.raw_location}*") for d in datasets]
-        # Spark writes a table through a _temporary folder inside it, and EMRFS marks folders with
-        # '<folder>_$folder$' objects beside them: hence '<name>*' rather than '<name>/*'.
-        curated_objects = [self._bucket_arn("curated", f"{d.name}*") for d in datasets]
-        if datasets:
-            curated_objects.append(self._bucket_arn("curated", "_quarantine*"))
+        # By the naming contract's patterns, not one ARN per dataset: the cluster is the lake's shared
+        # compute and may run the ETL step of any dataset, and the raw and curated zones hold nothing
+        # but the datasets' prefixes (curated: '<dataset>/' tables and the '_quarantine/' folder). Spark
+        # writes a table through a _temporary folder inside it, and EMRFS marks folders with
+        # '<folder>_$folder$' objects beside them: every key of the curated zone. The policy keeps its
+        # size whatever the number of datasets.
+        raw_objects = [self._bucket_arn("raw", "*")]
+        curated_objects = [self._bucket_arn("curated", "*")]
+        if config.catalog.datasets:
             role.add_to_policy(
                 iam.PolicyStatement(sid="ReadRawDatasets", actions=["s3:GetObject"], resources=raw_objects)
             )
@@ -209,9 +222,10 @@ class ProcessingStack(Stack):
         )
         acknowledge_wildcards(
             role.policy,
-            "Each wildcard is bounded by the lake's layout: objects under a declared dataset's raw prefix, "
-            "its curated table and the quarantine (read/write for the ETL step), reports/ and models/ in "
-            "artifacts, and the tables and functions of the lake's own two Glue databases",
+            "Each wildcard is bounded by the lake's layout: the objects of the raw zone (every key is under a "
+            "dataset's raw prefix) to read, of the curated zone (the datasets' tables and the quarantine) to "
+            "write for the ETL step, reports/ and models/ in artifacts, and the tables and functions of the "
+            "lake's own two Glue databases",
             [*raw_objects, *curated_objects, *artifact_objects, *catalog_resources],
         )
         acknowledge_wildcards(
