@@ -8,6 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
+from lake_constructs import lake_formation as lf
 from lake_constructs.construct_ids import construct_id
 from lake_constructs.curation_job import CurationJob
 from lake_constructs.dataset_classifier import DatasetClassifier
@@ -58,6 +59,32 @@ class CatalogStack(Stack):
         }
         self.raw_database = self.databases["raw"]
         self.curated_database = self.databases["curated"]
+        governance = config.governance
+        self.database_tags: dict[str, object] = {}
+        if governance.governed:
+            for zone, database in self.databases.items():
+                # Every table inherits the database's tags: the zone, and a classification its own
+                # table-level value overrides (lake_formation.py).
+                association = lf.tag_database(
+                    self,
+                    f"{zone.capitalize()}DatabaseTags",
+                    database_name=database.database_name,
+                    tags={lf.ZONE: zone, lf.CLASSIFICATION: governance.default_classification},
+                )
+                association.node.add_dependency(database)
+                self.database_tags[zone] = association
+        if governance.enforced:
+            # Tables created from now on get no IAMAllowedPrincipals grant (Glue DatabaseInput
+            # CreateTableDefaultPermissions, empty): Lake Formation alone decides who reads them.
+            for database in self.databases.values():
+                database.node.default_child.add_property_override("DatabaseInput.CreateTableDefaultPermissions", [])
+
+        def lake_formation(zone: str, dataset: str) -> lf.LakeFormationAccess | None:
+            if not governance.governed:
+                return None
+            return lf.LakeFormationAccess(
+                location_arn=buckets[zone].bucket_arn, classification=governance.classification(dataset)
+            )
 
         self.security_configuration = GlueSecurityConfiguration(
             self, "SecurityConfiguration", name=f"{prefix}-glue", key=key, removal_policy=removal_policy
@@ -84,6 +111,8 @@ class CatalogStack(Stack):
                 key=key,
                 log_retention_days=etl.log_retention_days,
                 removal_policy=removal_policy,
+                lake_formation=lake_formation("raw", dataset.name),
+                catalog_encrypted=governance.catalog_encryption.managed,
             )
             crawler.crawler.node.add_dependency(classifier.classifier)
             job = CurationJob(
@@ -102,6 +131,7 @@ class CatalogStack(Stack):
                 environment=config.environment,
                 log_retention_days=etl.log_retention_days,
                 removal_policy=removal_policy,
+                lake_formation=lake_formation("curated", dataset.name),
             )
             workflow = DatasetWorkflow(
                 scope,

@@ -7,6 +7,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from .analytics import AnalyticsConfig
 from .base import StrictModel
 from .catalog import CatalogConfig
+from .governance import GovernanceConfig
 from .ingestion import IngestionConfig
 from .labeling import LabelingConfig
 from .monitoring import MonitoringConfig
@@ -44,6 +45,7 @@ class PlatformConfig(StrictModel):
     network: NetworkConfig = NetworkConfig()
     storage: StorageConfig = StorageConfig()
     catalog: CatalogConfig = CatalogConfig()
+    governance: GovernanceConfig = GovernanceConfig()
     analytics: AnalyticsConfig = AnalyticsConfig()
     warehouse: WarehouseConfig = WarehouseConfig()
     processing: ProcessingConfig = ProcessingConfig()
@@ -95,6 +97,13 @@ class PlatformConfig(StrictModel):
     @model_validator(mode="after")
     def _processing_fits(self) -> "PlatformConfig":
         check_processing(self.processing, network=self.network, datasets=self.catalog.datasets)
+        return self
+
+    @model_validator(mode="after")
+    def _governance_fits(self) -> "PlatformConfig":
+        self.governance.check_datasets(
+            {dataset.name: [column.name for column in dataset.columns] for dataset in self.catalog.datasets}
+        )
         return self
 
     @model_validator(mode="after")

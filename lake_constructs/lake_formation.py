@@ -1,0 +1,238 @@
+"""Lake Formation grants, by LF-tag expression: the one module every layer grants through.
+
+A grant names a tag expression, never a table, so the grants of a shared role do not grow with the
+datasets. Tags (docs: "LF-tag expressions", AWS::LakeFormation::PrincipalPermissions LFTagPolicy,
+ResourceType DATABASE | TABLE, 1 to 5 conditions): `zone` (raw, curated) on the databases, inherited
+by every table in them; `dataset` and `classification` on each curated table, put there by the ETL
+job that creates it (glue_jobs/lake_etl/governance.py).
+
+Implicit permissions (Lake Formation developer guide, "Implicit Lake Formation permissions"): the
+creator of a table has all permissions on it. Crawlers create their raw tables and ETL jobs their
+curated tables; the grants below let them create one, and the tag grants keep the ETL job's access
+to its table if the table was created by someone else (a migration, a role replaced).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aws_cdk import CfnResource, Stack
+from constructs import Construct
+
+ZONE = "zone"
+DATASET = "dataset"
+CLASSIFICATION = "classification"
+ZONES = ("raw", "curated")
+
+# What each Glue Data Catalog call needs from Lake Formation on the resource it names (developer
+# guide, "Lake Formation permissions reference": DESCRIBE to read a definition, SELECT to read
+# partitions, INSERT to add them, ALTER to change the table or a partition, DELETE to drop
+# partitions, CREATE_TABLE on the database to create a table in it).
+DATABASE_PERMISSION = {
+    "glue:GetDatabase": "DESCRIBE",
+    "glue:GetDatabases": "DESCRIBE",
+    "glue:CreateTable": "CREATE_TABLE",
+}
+TABLE_PERMISSION = {
+    "glue:GetTable": "DESCRIBE",
+    "glue:GetTables": "DESCRIBE",
+    "glue:GetTableVersions": "DESCRIBE",
+    "glue:GetPartitionIndexes": "DESCRIBE",
+    "glue:GetPartition": "SELECT",
+    "glue:GetPartitions": "SELECT",
+    "glue:BatchGetPartition": "SELECT",
+    "glue:CreatePartition": "INSERT",
+    "glue:BatchCreatePartition": "INSERT",
+    "glue:UpdateTable": "ALTER",
+    "glue:CreatePartitionIndex": "ALTER",
+    "glue:UpdatePartition": "ALTER",
+    "glue:BatchUpdatePartition": "ALTER",
+    "glue:BatchDeletePartition": "DELETE",
+    "glue:DeletePartition": "DELETE",
+}
+# A reader of a zone: see its database and tables, read their data.
+READ_DATABASE = ["DESCRIBE"]
+READ_TABLES = ["DESCRIBE", "SELECT"]
+# A writer of its own table: everything the ETL job and the crawler call (see the maps above).
+WRITE_DATABASE = ["CREATE_TABLE", "DESCRIBE"]
+WRITE_TABLES = ["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"]
+
+
+def catalog_id(scope: Construct) -> str:
+    return Stack.of(scope).account
+
+
+def grant_on_tags(
+    scope: Construct,
+    id: str,
+    *,
+    principal_arn: str,
+    resource_type: str,
+    expression: dict[str, Iterable[str]],
+    permissions: list[str],
+) -> CfnResource:
+    """Grant `permissions` on every DATABASE or TABLE whose LF-tags match `expression` (each key
+    having one of its values): AWS::LakeFormation::PrincipalPermissions with an LFTagPolicy resource."""
+    return CfnResource(
+        scope,
+        id,
+        type="AWS::LakeFormation::PrincipalPermissions",
+        properties={
+            "Principal": {"DataLakePrincipalIdentifier": principal_arn},
+            "Resource": {
+                "LFTagPolicy": {
+                    "CatalogId": catalog_id(scope),
+                    "ResourceType": resource_type,
+                    "Expression": [{"TagKey": key, "TagValues": sorted(values)} for key, values in expression.items()],
+                }
+            },
+            "Permissions": sorted(permissions),
+            "PermissionsWithGrantOption": [],
+        },
+    )
+
+
+def grant_on_location(scope: Construct, id: str, *, principal_arn: str, location_arn: str) -> CfnResource:
+    """DATA_LOCATION_ACCESS on a registered location: creating a table (or a crawler's table) whose
+    data lives there needs it (developer guide, "Underlying data access control")."""
+    return CfnResource(
+        scope,
+        id,
+        type="AWS::LakeFormation::PrincipalPermissions",
+        properties={
+            "Principal": {"DataLakePrincipalIdentifier": principal_arn},
+            "Resource": {"DataLocation": {"CatalogId": catalog_id(scope), "ResourceArn": location_arn}},
+            "Permissions": ["DATA_LOCATION_ACCESS"],
+            "PermissionsWithGrantOption": [],
+        },
+    )
+
+
+def grant_tag_association(scope: Construct, id: str, *, principal_arn: str, key: str, values: list[str]) -> CfnResource:
+    """ASSOCIATE (and DESCRIBE) on the values of one LF-tag: the principal may attach them to the
+    resources it may ALTER, as the ETL job does to the table it creates."""
+    return CfnResource(
+        scope,
+        id,
+        type="AWS::LakeFormation::PrincipalPermissions",
+        properties={
+            "Principal": {"DataLakePrincipalIdentifier": principal_arn},
+            "Resource": {"LFTag": {"CatalogId": catalog_id(scope), "TagKey": key, "TagValues": sorted(values)}},
+            "Permissions": ["ASSOCIATE", "DESCRIBE"],
+            "PermissionsWithGrantOption": [],
+        },
+    )
+
+
+def tag_database(scope: Construct, id: str, *, database_name: str, tags: dict[str, str]) -> CfnResource:
+    """Attach LF-tags to a database; its tables inherit them (AWS::LakeFormation::TagAssociation)."""
+    return CfnResource(
+        scope,
+        id,
+        type="AWS::LakeFormation::TagAssociation",
+        properties={
+            "Resource": {"Database": {"CatalogId": catalog_id(scope), "Name": database_name}},
+            "LFTags": [
+                {"CatalogId": catalog_id(scope), "TagKey": key, "TagValues": [value]} for key, value in tags.items()
+            ],
+        },
+    )
+
+
+def grant_zone_read(
+    scope: Construct, id: str, *, principal_arn: str, zone: str, classifications: list[str] | None = None
+) -> list[CfnResource]:
+    """DESCRIBE on the zone's database, DESCRIBE and SELECT on its tables (of `classifications` only,
+    when given): what Athena, Redshift Spectrum and EMR need to query a zone."""
+    scope = Construct(scope, id)
+    tables: dict[str, Iterable[str]] = {ZONE: [zone]}
+    if classifications is not None:
+        tables[CLASSIFICATION] = classifications
+    return [
+        grant_on_tags(
+            scope,
+            "Database",
+            principal_arn=principal_arn,
+            resource_type="DATABASE",
+            expression={ZONE: [zone]},
+            permissions=READ_DATABASE,
+        ),
+        grant_on_tags(
+            scope,
+            "Tables",
+            principal_arn=principal_arn,
+            resource_type="TABLE",
+            expression=tables,
+            permissions=READ_TABLES,
+        ),
+    ]
+
+
+def grant_dataset_write(
+    scope: Construct,
+    id: str,
+    *,
+    principal_arn: str,
+    zone: str,
+    dataset: str,
+    classification: str,
+    location_arn: str,
+) -> list[CfnResource]:
+    """What writing one dataset's table of `zone` needs: CREATE_TABLE on the zone's database, the
+    table permissions on the tables tagged with the dataset, DATA_LOCATION_ACCESS on the zone's
+    location, and ASSOCIATE on the dataset's tag values (to tag the table it creates)."""
+    scope = Construct(scope, id)
+    return [
+        grant_on_tags(
+            scope,
+            "Database",
+            principal_arn=principal_arn,
+            resource_type="DATABASE",
+            expression={ZONE: [zone]},
+            permissions=WRITE_DATABASE,
+        ),
+        grant_on_tags(
+            scope,
+            "Table",
+            principal_arn=principal_arn,
+            resource_type="TABLE",
+            expression={ZONE: [zone], DATASET: [dataset]},
+            permissions=WRITE_TABLES,
+        ),
+        grant_on_location(scope, "Location", principal_arn=principal_arn, location_arn=location_arn),
+        grant_tag_association(scope, "DatasetTag", principal_arn=principal_arn, key=DATASET, values=[dataset]),
+        grant_tag_association(
+            scope, "ClassificationTag", principal_arn=principal_arn, key=CLASSIFICATION, values=[classification]
+        ),
+    ]
+
+
+def grant_table_create(
+    scope: Construct, id: str, *, principal_arn: str, zone: str, location_arn: str
+) -> list[CfnResource]:
+    """CREATE_TABLE on the zone's database and DATA_LOCATION_ACCESS on its location: a crawler's
+    grants; the raw table it creates is its own (implicit permissions)."""
+    scope = Construct(scope, id)
+    return [
+        grant_on_tags(
+            scope,
+            "Database",
+            principal_arn=principal_arn,
+            resource_type="DATABASE",
+            expression={ZONE: [zone]},
+            permissions=WRITE_DATABASE,
+        ),
+        grant_on_location(scope, "Location", principal_arn=principal_arn, location_arn=location_arn),
+    ]
+
+
+GET_DATA_ACCESS = "lakeformation:GetDataAccess"
+
+
+class LakeFormationAccess:
+    """What a per-dataset construct needs to grant its role through Lake Formation: the registered
+    location of the zone it writes (an S3 bucket ARN) and the dataset's classification."""
+
+    def __init__(self, *, location_arn: str, classification: str) -> None:
+        self.location_arn = location_arn
+        self.classification = classification
