@@ -11,6 +11,7 @@ from constructs import Construct
 
 from .compliance import acknowledge, wildcard_finding
 from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, prefix_read_statements
+from .lake_formation import acknowledge_data_access, lake_formation_data_access
 
 ENGINE_VERSION = "Athena engine version 3"
 MIB = 1024 * 1024
@@ -43,6 +44,9 @@ class AthenaWorkgroup(Construct):
     objects under `data_prefixes` of `data_bucket`, writing and reading the workgroup's results
     prefix, and using `key` to decrypt data and encrypt results. Pass buckets imported by name
     (`s3.Bucket.from_bucket_name`), so the policy's object wildcards can be acknowledged exactly.
+    With `lake_formation`, also `lakeformation:GetDataAccess`: Athena reads tables of registered
+    locations with credentials Lake Formation vends (pass no `data_prefixes` where Lake Formation alone
+    decides: the policy then reads no curated object itself).
 
     Attributes: `workgroup` (CfnWorkGroup), `name`, `arn`, `results_prefix`, `query_policy`.
     """
@@ -60,6 +64,7 @@ class AthenaWorkgroup(Construct):
         tables: list[str],
         data_bucket: s3.IBucket,
         data_prefixes: list[str],
+        lake_formation: bool = False,
     ) -> None:
         super().__init__(scope, id)
         self.name = name
@@ -124,6 +129,8 @@ class AthenaWorkgroup(Construct):
                 ),
             ],
         )
+        if lake_formation:
+            self.query_policy.add_statements(lake_formation_data_access())
         acknowledge(
             self.query_policy,
             "Each object wildcard is one curated table's prefix (<curated bucket>/<dataset>/*) or this "
@@ -132,3 +139,5 @@ class AthenaWorkgroup(Construct):
             *(wildcard_finding(self, data_bucket.arn_for_objects(f"{prefix}*")) for prefix in data_prefixes),
             wildcard_finding(self, results_bucket.arn_for_objects(f"{self.results_prefix}*")),
         )
+        if lake_formation:
+            acknowledge_data_access(self.query_policy)

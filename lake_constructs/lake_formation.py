@@ -17,7 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aws_cdk import CfnResource, Stack
-from constructs import Construct
+from aws_cdk import aws_iam as iam
+from constructs import Construct, IConstruct
+
+from .compliance import acknowledge
 
 ZONE = "zone"
 DATASET = "dataset"
@@ -139,6 +142,58 @@ def tag_database(scope: Construct, id: str, *, database_name: str, tags: dict[st
     )
 
 
+def data_cells_filter(
+    scope: Construct,
+    id: str,
+    *,
+    database_name: str,
+    table_name: str,
+    name: str,
+    row_filter: str | None,
+    columns: list[str] | None,
+    excluded_columns: list[str] | None,
+) -> CfnResource:
+    """A row and column filter of one table (AWS::LakeFormation::DataCellsFilter): the rows matching
+    `row_filter` (all rows without one), the `columns` listed, or all columns but `excluded_columns`.
+    The table must exist when the filter is created."""
+    properties: dict = {
+        "TableCatalogId": catalog_id(scope),
+        "DatabaseName": database_name,
+        "TableName": table_name,
+        "Name": name,
+        "RowFilter": {"AllRowsWildcard": {}} if row_filter is None else {"FilterExpression": row_filter},
+    }
+    if columns is not None:
+        properties["ColumnNames"] = columns
+    else:
+        properties["ColumnWildcard"] = {"ExcludedColumnNames": excluded_columns or []}
+    return CfnResource(scope, id, type="AWS::LakeFormation::DataCellsFilter", properties=properties)
+
+
+def grant_on_data_filter(
+    scope: Construct, id: str, *, principal_arn: str, database_name: str, table_name: str, name: str
+) -> CfnResource:
+    """SELECT through a data cells filter: the principal reads that table's filtered rows and columns."""
+    return CfnResource(
+        scope,
+        id,
+        type="AWS::LakeFormation::PrincipalPermissions",
+        properties={
+            "Principal": {"DataLakePrincipalIdentifier": principal_arn},
+            "Resource": {
+                "DataCellsFilter": {
+                    "TableCatalogId": catalog_id(scope),
+                    "DatabaseName": database_name,
+                    "TableName": table_name,
+                    "Name": name,
+                }
+            },
+            "Permissions": ["SELECT"],
+            "PermissionsWithGrantOption": [],
+        },
+    )
+
+
 def grant_zone_read(
     scope: Construct, id: str, *, principal_arn: str, zone: str, classifications: list[str] | None = None
 ) -> list[CfnResource]:
@@ -227,6 +282,22 @@ def grant_table_create(
 
 
 GET_DATA_ACCESS = "lakeformation:GetDataAccess"
+
+
+def lake_formation_data_access() -> iam.PolicyStatement:
+    """The IAM side of reading a registered location through Lake Formation: the engine (Athena,
+    Redshift Spectrum) asks Lake Formation for temporary credentials with the caller's identity
+    (Athena user guide, "Identity-based permissions for Lake Formation and Athena")."""
+    return iam.PolicyStatement(sid="LakeFormationDataAccess", actions=[GET_DATA_ACCESS], resources=["*"])
+
+
+def acknowledge_data_access(policy: IConstruct) -> None:
+    acknowledge(
+        policy,
+        "lakeformation:GetDataAccess has no resource-level permissions (its resource is always '*'); what "
+        "the credentials it vends may read is decided by the Lake Formation grants on each table",
+        "AwsSolutions-IAM5[Resource::*]",
+    )
 
 
 class LakeFormationAccess:

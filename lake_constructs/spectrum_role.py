@@ -9,6 +9,7 @@ from constructs import Construct
 
 from .compliance import acknowledge, wildcard_finding
 from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, prefix_read_statements
+from .lake_formation import acknowledge_data_access, lake_formation_data_access
 from .lake_role import LakeRole
 
 
@@ -18,6 +19,9 @@ class SpectrumRole(Construct):
     - read the Glue catalog entries of `database` and its `tables` (the external schema and its tables);
     - read the objects under `data_prefixes` of `data_bucket` (the curated tables) and decrypt them with `key`;
     - write (UNLOAD) under `unload_prefix` of `unload_bucket`, encrypting with `key`, and list that prefix.
+
+    With `lake_formation`, also `lakeformation:GetDataAccess` (Spectrum reads tables of registered
+    locations with credentials Lake Formation vends; pass no `data_prefixes` where it alone decides).
 
     Nothing else: no catalog writes (the ETL jobs own the tables), no other prefix. Pass buckets
     imported by name (`s3.Bucket.from_bucket_name`), so the object wildcards can be acknowledged exactly.
@@ -37,6 +41,7 @@ class SpectrumRole(Construct):
         unload_bucket: s3.IBucket,
         unload_prefix: str,
         key: kms.IKey,
+        lake_formation: bool = False,
     ) -> None:
         super().__init__(scope, id)
         self.unload_prefix = unload_prefix
@@ -82,6 +87,9 @@ class SpectrumRole(Construct):
                 resources=[key.key_arn],
             )
         )
+        if lake_formation:
+            self.role.add_to_policy(lake_formation_data_access())
+            acknowledge_data_access(self.role.policy)
         acknowledge(
             self.role.policy,
             "Each object wildcard is one curated table's prefix (<curated bucket>/<dataset>/*), read by "

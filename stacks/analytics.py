@@ -34,7 +34,9 @@ class AnalyticsStack(Stack):
             tables=[dataset.name for dataset in datasets],
             data_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", storage.bucket_name(config, "curated")),
             # Curated tables only: the quarantine prefix (_quarantine/) holds rejected rows, not for querying.
-            data_prefixes=[f"{dataset.name}/" for dataset in datasets],
+            # Where Lake Formation alone decides, Athena reads them with the credentials it vends.
+            data_prefixes=[] if config.governance.enforced else [f"{dataset.name}/" for dataset in datasets],
+            lake_formation=config.governance.governed,
         )
         self.queries = DatasetQueries(
             self,

@@ -11,6 +11,7 @@ from constructs import Construct
 from config import PlatformConfig
 from lake_constructs import lake_formation as lf
 from lake_constructs.compliance import acknowledge, wildcard_finding
+from lake_constructs.construct_ids import construct_id
 from lake_constructs.lake_role import LakeRole
 
 from .storage import StorageStack
@@ -161,3 +162,55 @@ class GovernanceStack(Stack):
             )
             tag.node.add_dependency(self.settings)
             self.lf_tags[key] = tag
+
+        self.consumer_grants: dict[str, list[CfnResource]] = {}
+        self.data_filters: dict[tuple[str, str], CfnResource] = {}
+        curated = config.database_name("curated")
+        for consumer in governance.consumers:
+            scope = Construct(self, f"Consumer{construct_id(consumer.name)}")
+            if not consumer.data_filters:
+                grants = lf.grant_zone_read(
+                    scope,
+                    "Curated",
+                    principal_arn=consumer.principal_arn,
+                    zone="curated",
+                    classifications=consumer.classifications,
+                )
+            else:
+                # Only through its filters: a tag grant on the tables as well would show every row.
+                grants = [
+                    lf.grant_on_tags(
+                        scope,
+                        "CuratedDatabase",
+                        principal_arn=consumer.principal_arn,
+                        resource_type="DATABASE",
+                        expression={lf.ZONE: ["curated"]},
+                        permissions=lf.READ_DATABASE,
+                    )
+                ]
+                for data_filter in consumer.data_filters:
+                    cells = lf.data_cells_filter(
+                        scope,
+                        f"Filter{construct_id(data_filter.name)}",
+                        database_name=curated,
+                        table_name=data_filter.dataset,
+                        name=data_filter.name,
+                        row_filter=data_filter.row_filter,
+                        columns=data_filter.columns,
+                        excluded_columns=data_filter.excluded_columns,
+                    )
+                    cells.node.add_dependency(self.settings)
+                    self.data_filters[(data_filter.dataset, data_filter.name)] = cells
+                    grant = lf.grant_on_data_filter(
+                        scope,
+                        f"Select{construct_id(data_filter.name)}",
+                        principal_arn=consumer.principal_arn,
+                        database_name=curated,
+                        table_name=data_filter.dataset,
+                        name=data_filter.name,
+                    )
+                    grant.node.add_dependency(cells)
+                    grants.append(grant)
+            for grant in grants:
+                grant.node.add_dependency(*self.lf_tags.values())
+            self.consumer_grants[consumer.name] = grants

@@ -7,6 +7,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
+from lake_constructs import lake_formation as lf
 from lake_constructs.redshift_cluster import RedshiftCluster
 from lake_constructs.redshift_schedule import PauseResumeSchedule
 from lake_constructs.redshift_sql import RedshiftSql
@@ -48,10 +49,19 @@ class WarehouseStack(Stack):
             tables=tables,
             # Imported by name (the naming contract): the policy's object wildcards are then plain ARNs.
             data_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", storage.bucket_name(config, "curated")),
-            data_prefixes=[f"{table}/" for table in tables],
+            # Where Lake Formation alone decides, Spectrum reads the tables with the credentials it vends.
+            data_prefixes=[] if config.governance.enforced else [f"{table}/" for table in tables],
             unload_bucket=raw_bucket,
             unload_prefix=UNLOAD_PREFIX,
             key=storage.key,
+            lake_formation=config.governance.governed,
+        )
+        self.grants = (
+            lf.grant_zone_read(
+                self.spectrum_role, "LakeFormation", principal_arn=self.spectrum_role.role.role_arn, zone="curated"
+            )
+            if config.governance.governed
+            else []
         )
         self.cluster = RedshiftCluster(
             self,

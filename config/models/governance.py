@@ -176,8 +176,11 @@ class GovernanceConfig(StrictModel):
         unknown = sorted(set(self.classifications) - set(datasets))
         if unknown:
             raise ValueError(f"governance.classifications names unknown datasets: {', '.join(unknown)}")
+        require_unique(
+            [f"{f.dataset}.{f.name}" for consumer in self.consumers for f in consumer.data_filters],
+            "data filter names per dataset",
+        )
         for consumer in self.consumers:
-            require_unique([f.name for f in consumer.data_filters], f"data filter names of {consumer.name}")
             for data_filter in consumer.data_filters:
                 where = f"governance.consumers[{consumer.name}].data_filters[{data_filter.name}]"
                 if data_filter.dataset not in datasets:
