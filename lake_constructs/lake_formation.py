@@ -65,6 +65,22 @@ def catalog_id(scope: Construct) -> str:
     return Stack.of(scope).account
 
 
+def grant(scope: Construct, id: str, *, principal_arn: str, resource: dict, permissions: list[str]) -> CfnResource:
+    """AWS::LakeFormation::PrincipalPermissions: `permissions` (without grant option) on `resource`
+    (its CloudFormation form: LFTagPolicy, DataLocation, LFTag, DataCellsFilter) to one principal."""
+    return CfnResource(
+        scope,
+        id,
+        type="AWS::LakeFormation::PrincipalPermissions",
+        properties={
+            "Principal": {"DataLakePrincipalIdentifier": principal_arn},
+            "Resource": resource,
+            "Permissions": sorted(permissions),
+            "PermissionsWithGrantOption": [],
+        },
+    )
+
+
 def grant_on_tags(
     scope: Construct,
     id: str,
@@ -75,56 +91,33 @@ def grant_on_tags(
     permissions: list[str],
 ) -> CfnResource:
     """Grant `permissions` on every DATABASE or TABLE whose LF-tags match `expression` (each key
-    having one of its values): AWS::LakeFormation::PrincipalPermissions with an LFTagPolicy resource."""
-    return CfnResource(
-        scope,
-        id,
-        type="AWS::LakeFormation::PrincipalPermissions",
-        properties={
-            "Principal": {"DataLakePrincipalIdentifier": principal_arn},
-            "Resource": {
-                "LFTagPolicy": {
-                    "CatalogId": catalog_id(scope),
-                    "ResourceType": resource_type,
-                    "Expression": [{"TagKey": key, "TagValues": sorted(values)} for key, values in expression.items()],
-                }
-            },
-            "Permissions": sorted(permissions),
-            "PermissionsWithGrantOption": [],
-        },
-    )
+    having one of its values): an LFTagPolicy resource."""
+    policy = {
+        "CatalogId": catalog_id(scope),
+        "ResourceType": resource_type,
+        "Expression": [{"TagKey": key, "TagValues": sorted(values)} for key, values in expression.items()],
+    }
+    return grant(scope, id, principal_arn=principal_arn, resource={"LFTagPolicy": policy}, permissions=permissions)
 
 
 def grant_on_location(scope: Construct, id: str, *, principal_arn: str, location_arn: str) -> CfnResource:
     """DATA_LOCATION_ACCESS on a registered location: creating a table (or a crawler's table) whose
     data lives there needs it (developer guide, "Underlying data access control")."""
-    return CfnResource(
+    location = {"CatalogId": catalog_id(scope), "ResourceArn": location_arn}
+    return grant(
         scope,
         id,
-        type="AWS::LakeFormation::PrincipalPermissions",
-        properties={
-            "Principal": {"DataLakePrincipalIdentifier": principal_arn},
-            "Resource": {"DataLocation": {"CatalogId": catalog_id(scope), "ResourceArn": location_arn}},
-            "Permissions": ["DATA_LOCATION_ACCESS"],
-            "PermissionsWithGrantOption": [],
-        },
+        principal_arn=principal_arn,
+        resource={"DataLocation": location},
+        permissions=["DATA_LOCATION_ACCESS"],
     )
 
 
 def grant_tag_association(scope: Construct, id: str, *, principal_arn: str, key: str, values: list[str]) -> CfnResource:
     """ASSOCIATE (and DESCRIBE) on the values of one LF-tag: the principal may attach them to the
     resources it may ALTER, as the ETL job does to the table it creates."""
-    return CfnResource(
-        scope,
-        id,
-        type="AWS::LakeFormation::PrincipalPermissions",
-        properties={
-            "Principal": {"DataLakePrincipalIdentifier": principal_arn},
-            "Resource": {"LFTag": {"CatalogId": catalog_id(scope), "TagKey": key, "TagValues": sorted(values)}},
-            "Permissions": ["ASSOCIATE", "DESCRIBE"],
-            "PermissionsWithGrantOption": [],
-        },
-    )
+    tag = {"CatalogId": catalog_id(scope), "TagKey": key, "TagValues": sorted(values)}
+    return grant(scope, id, principal_arn=principal_arn, resource={"LFTag": tag}, permissions=["ASSOCIATE", "DESCRIBE"])
 
 
 def tag_database(scope: Construct, id: str, *, database_name: str, tags: dict[str, str]) -> CfnResource:
@@ -174,23 +167,18 @@ def grant_on_data_filter(
     scope: Construct, id: str, *, principal_arn: str, database_name: str, table_name: str, name: str
 ) -> CfnResource:
     """SELECT through a data cells filter: the principal reads that table's filtered rows and columns."""
-    return CfnResource(
+    cells = {"TableCatalogId": catalog_id(scope), "DatabaseName": database_name, "TableName": table_name, "Name": name}
+    return grant(scope, id, principal_arn=principal_arn, resource={"DataCellsFilter": cells}, permissions=["SELECT"])
+
+
+def _zone_database(scope: Construct, principal_arn: str, zone: str, permissions: list[str]) -> CfnResource:
+    return grant_on_tags(
         scope,
-        id,
-        type="AWS::LakeFormation::PrincipalPermissions",
-        properties={
-            "Principal": {"DataLakePrincipalIdentifier": principal_arn},
-            "Resource": {
-                "DataCellsFilter": {
-                    "TableCatalogId": catalog_id(scope),
-                    "DatabaseName": database_name,
-                    "TableName": table_name,
-                    "Name": name,
-                }
-            },
-            "Permissions": ["SELECT"],
-            "PermissionsWithGrantOption": [],
-        },
+        "Database",
+        principal_arn=principal_arn,
+        resource_type="DATABASE",
+        expression={ZONE: [zone]},
+        permissions=permissions,
     )
 
 
@@ -203,23 +191,21 @@ def grant_zone_read(
     tables: dict[str, Iterable[str]] = {ZONE: [zone]}
     if classifications is not None:
         tables[CLASSIFICATION] = classifications
+    read_tables = grant_on_tags(
+        scope, "Tables", principal_arn=principal_arn, resource_type="TABLE", expression=tables, permissions=READ_TABLES
+    )
+    return [_zone_database(scope, principal_arn, zone, READ_DATABASE), read_tables]
+
+
+def grant_table_create(
+    scope: Construct, id: str, *, principal_arn: str, zone: str, location_arn: str
+) -> list[CfnResource]:
+    """CREATE_TABLE on the zone's database and DATA_LOCATION_ACCESS on its location: a crawler's
+    grants; the raw table it creates is its own (implicit permissions)."""
+    scope = Construct(scope, id)
     return [
-        grant_on_tags(
-            scope,
-            "Database",
-            principal_arn=principal_arn,
-            resource_type="DATABASE",
-            expression={ZONE: [zone]},
-            permissions=READ_DATABASE,
-        ),
-        grant_on_tags(
-            scope,
-            "Tables",
-            principal_arn=principal_arn,
-            resource_type="TABLE",
-            expression=tables,
-            permissions=READ_TABLES,
-        ),
+        _zone_database(scope, principal_arn, zone, WRITE_DATABASE),
+        grant_on_location(scope, "Location", principal_arn=principal_arn, location_arn=location_arn),
     ]
 
 
@@ -233,51 +219,27 @@ def grant_dataset_write(
     classification: str,
     location_arn: str,
 ) -> list[CfnResource]:
-    """What writing one dataset's table of `zone` needs: CREATE_TABLE on the zone's database, the
-    table permissions on the tables tagged with the dataset, DATA_LOCATION_ACCESS on the zone's
-    location, and ASSOCIATE on the dataset's tag values (to tag the table it creates)."""
-    scope = Construct(scope, id)
+    """What writing one dataset's table of `zone` needs: creating a table there (`grant_table_create`),
+    the table permissions on the tables tagged with the dataset, and ASSOCIATE on the dataset's tag
+    values (to tag the table it creates)."""
+    create = grant_table_create(scope, id, principal_arn=principal_arn, zone=zone, location_arn=location_arn)
+    scope = create[0].node.scope
+    write_table = grant_on_tags(
+        scope,
+        "Table",
+        principal_arn=principal_arn,
+        resource_type="TABLE",
+        expression={ZONE: [zone], DATASET: [dataset]},
+        permissions=WRITE_TABLES,
+    )
     return [
-        grant_on_tags(
-            scope,
-            "Database",
-            principal_arn=principal_arn,
-            resource_type="DATABASE",
-            expression={ZONE: [zone]},
-            permissions=WRITE_DATABASE,
-        ),
-        grant_on_tags(
-            scope,
-            "Table",
-            principal_arn=principal_arn,
-            resource_type="TABLE",
-            expression={ZONE: [zone], DATASET: [dataset]},
-            permissions=WRITE_TABLES,
-        ),
-        grant_on_location(scope, "Location", principal_arn=principal_arn, location_arn=location_arn),
+        create[0],
+        write_table,
+        create[1],
         grant_tag_association(scope, "DatasetTag", principal_arn=principal_arn, key=DATASET, values=[dataset]),
         grant_tag_association(
             scope, "ClassificationTag", principal_arn=principal_arn, key=CLASSIFICATION, values=[classification]
         ),
-    ]
-
-
-def grant_table_create(
-    scope: Construct, id: str, *, principal_arn: str, zone: str, location_arn: str
-) -> list[CfnResource]:
-    """CREATE_TABLE on the zone's database and DATA_LOCATION_ACCESS on its location: a crawler's
-    grants; the raw table it creates is its own (implicit permissions)."""
-    scope = Construct(scope, id)
-    return [
-        grant_on_tags(
-            scope,
-            "Database",
-            principal_arn=principal_arn,
-            resource_type="DATABASE",
-            expression={ZONE: [zone]},
-            permissions=WRITE_DATABASE,
-        ),
-        grant_on_location(scope, "Location", principal_arn=principal_arn, location_arn=location_arn),
     ]
 
 

@@ -156,6 +156,18 @@ class GovernanceConfig(StrictModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _known_classifications(self) -> GovernanceConfig:
+        known = {self.default_classification, *self.classifications.values()}
+        for consumer in self.consumers:
+            unknown = sorted(set(consumer.classifications or []) - known)
+            if unknown:
+                raise ValueError(
+                    f"consumers[{consumer.name}].classifications: no dataset is classified {', '.join(unknown)}; "
+                    f"known: {', '.join(sorted(known))}"
+                )
+        return self
+
     @property
     def governed(self) -> bool:
         """Lake Formation permissions are granted (hybrid or lake_formation)."""

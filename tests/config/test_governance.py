@@ -77,3 +77,9 @@ def test_admins_and_consumers_are_iam_principal_arns(tmp_path):
     assert "not an IAM role or user ARN" in governance_error(tmp_path, {"admins": ["arn:aws:s3:::bucket"]})
     message = governance_error(tmp_path, {"consumers": [{"name": "a", "principal_arn": "role/a"}]})
     assert "principal_arn" in message
+
+
+def test_a_consumer_reads_only_classifications_that_exist(tmp_path):
+    consumer = {"name": "a", "principal_arn": "arn:aws:iam::111122223333:role/a", "classifications": ["secret"]}
+    message = governance_error(tmp_path, {"consumers": [consumer]})
+    assert "no dataset is classified secret; known: internal" in message
