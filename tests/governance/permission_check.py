@@ -296,6 +296,24 @@ def principals(templates: Templates, config: PlatformConfig) -> list[Principal]:
             p.operations.append(Operation("s3:GetObject", s3_object=f"{s3['raw']}/{prefix}image.jpg"))
         p.operations.append(Operation("s3:PutObject", s3_object=f"{s3['raw']}/{config.labeling.labels_prefix}out.json"))
         found.append(p)
+    if "ingestion" in templates.stacks:
+        # They write raw files directly into the raw zone (a registered location): IAM only.
+        for key, job in templates.resources("ingestion", "AWS::Glue::Job").items():
+            output = templates.resolve("ingestion", job["Properties"]["DefaultArguments"]["--output_path"])
+            p = Principal(f"JDBC extract {key}", "ingestion", _role_of(templates, "ingestion", job, "Role"))
+            obj = output.replace("s3://", "arn:aws:s3:::", 1).rstrip("/") + "/ingest_date=2026-01-01/part-0.parquet"
+            p.operations.append(Operation("s3:PutObject", s3_object=obj))
+            found.append(p)
+        for key, endpoint in templates.resources("ingestion", "AWS::DMS::Endpoint").items():
+            target = endpoint["Properties"].get("S3Settings")
+            if target is None:
+                continue
+            bucket_name = templates.resolve("ingestion", target["BucketName"])
+            role = target["ServiceAccessRoleArn"]["Fn::GetAtt"][0]
+            p = Principal(f"DMS target {key}", "ingestion", role)
+            obj = f"arn:aws:s3:::{bucket_name}/{target['BucketFolder']}/table/2026/01/01/LOAD0001.csv.gz"
+            p.operations.append(Operation("s3:PutObject", s3_object=obj))
+            found.append(p)
     for consumer in config.governance.consumers:
         # Outside the platform: their IAM policies are theirs; the platform owes them the grants.
         p = Principal(f"consumer {consumer.name}", "governance", None, arn=consumer.principal_arn)
