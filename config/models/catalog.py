@@ -158,10 +158,19 @@ class ReadOptions(StrictModel):
     delimiter: str = Field(default=",", description="csv: one of comma, pipe, tab, semicolon, Ctrl-A.")
     header: bool = Field(default=True, description="csv: the first line names the columns.")
     quote: str = Field(default='"', max_length=1, description="csv: the quote character.")
+    multiline: bool = Field(
+        default=False,
+        description="csv: quoted fields may hold line breaks; each file is then read whole by one task "
+        "(see docs/etl.md). Off: a file is split across tasks and a field cut by a line break is a parse_error.",
+    )
     json_root: str | None = Field(
         default=None, description="json: JSONPath of the records, e.g. '$.Characters[*]' for a root array."
     )
-    row_tag: str | None = Field(default=None, description="xml: the element that holds one record.")
+    row_tag: str | None = Field(
+        default=None,
+        description="xml: the element that holds one record; a column's source '@name' reads its attribute "
+        "'name', any other source a child element.",
+    )
 
     @field_validator("delimiter")
     @classmethod

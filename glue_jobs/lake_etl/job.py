@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 from . import catalog, governance, metrics
 from .lake_io import S3LakeIO, join_uri
 from .profile import features, label_kind, ml_profile
-from .readers import FILE, XML_UNSUPPORTED, empty_input, read_raw
+from .readers import FILE, read_raw
 from .rules import REASONS, checks, classify, mark_duplicates
 from .spec import Dataset, SpecError, parse_dataset
 
@@ -120,8 +120,6 @@ def run(
     clock = time.perf_counter()
     dataset = parse_dataset(args.dataset_spec, args.ml_thresholds)
     lf_tags = governance.parse_tags(args.lf_tags)
-    if dataset.format == "xml":
-        raise SpecError(XML_UNSUPPORTED)
     ingest_date = started.strftime("%Y-%m-%d") if args.ingest_date is None else args.ingest_date
     if not DATE.match(ingest_date):
         raise SpecError(f"--ingest_date must be YYYY-MM-DD, given {ingest_date!r}")
@@ -141,10 +139,10 @@ def run(
         spark.conf.set(key, value)
 
     timings: dict[str, float] = {}
-    with _timed(timings, "list_and_plan"):  # includes reading a CSV header
+    with _timed(timings, "list_and_plan"):  # includes reading each CSV file's header
         files = io.list_files(args.raw_path)
         log.info("%s: %d raw file(s) under %s", dataset.name, len(files), args.raw_path)
-        raw = read_raw(spark, dataset, io.spark_path(args.raw_path)) if files else empty_input(spark, dataset)
+        raw = read_raw(spark, dataset, [io.spark_path(f) for f in files])
         judged = classify(dataset, raw.df, raw.raw_record, F.col(FILE))
         # Besides reading the input once, the cache keeps each write's generated code small: a filter
         # straight after reading and judging makes one method too large for the JVM to compile.
