@@ -46,6 +46,8 @@ class GovernanceStack(Stack):
         self.settings = self.registration_role = None
         self.locations: dict[str, CfnResource] = {}
         self.lf_tags: dict[str, CfnResource] = {}
+        self.consumer_grants: dict[str, list[CfnResource]] = {}
+        self.data_filters: dict[tuple[str, str], CfnResource] = {}
         self.catalog_encryption = None
 
         if governance.governed:
@@ -90,9 +92,10 @@ class GovernanceStack(Stack):
         )
 
         # A role of our own, not the service-linked role: Lake Formation assumes it to vend credentials
-        # for the locations, and it must be able to use the platform key (developer guide, "Requirements
-        # for roles used to register locations": trusted by lakeformation.amazonaws.com, S3 read/write on
-        # the location; a user-defined role is required for encrypted locations and for EMR access).
+        # for the locations, and it must be able to use the platform key, which a role of ours gets in
+        # its own policy (developer guide, "Requirements for roles used to register locations": trusted
+        # by lakeformation.amazonaws.com, S3 read/write on the location; a user-defined role is required
+        # for locations EMR reads, and "Registering an encrypted Amazon S3 location").
         self.registration_role = LakeRole(
             self,
             "RegistrationRole",
@@ -156,15 +159,13 @@ class GovernanceStack(Stack):
                 continue
             tag = CfnResource(
                 self,
-                f"Tag{key.capitalize()}",
+                f"Tag{construct_id(key)}",
                 type="AWS::LakeFormation::Tag",
                 properties={"CatalogId": self.account, "TagKey": key, "TagValues": sorted(tag_values)},
             )
             tag.node.add_dependency(self.settings)
             self.lf_tags[key] = tag
 
-        self.consumer_grants: dict[str, list[CfnResource]] = {}
-        self.data_filters: dict[tuple[str, str], CfnResource] = {}
         curated = config.database_name("curated")
         for consumer in governance.consumers:
             scope = Construct(self, f"Consumer{construct_id(consumer.name)}")

@@ -130,7 +130,13 @@ class PlatformConfig(StrictModel):
     @classmethod
     def _processing_fits(cls, processing: ProcessingConfig, info: ValidationInfo) -> ProcessingConfig:
         if "network" in info.data and "catalog" in info.data:
-            check_processing(processing, network=info.data["network"], datasets=info.data["catalog"].datasets)
+            governance = info.data.get("governance")
+            check_processing(
+                processing,
+                network=info.data["network"],
+                datasets=info.data["catalog"].datasets,
+                governed=governance is not None and governance.governed,
+            )
         return processing
 
     @field_validator("governance")

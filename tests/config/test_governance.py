@@ -83,3 +83,12 @@ def test_a_consumer_reads_only_classifications_that_exist(tmp_path):
     consumer = {"name": "a", "principal_arn": "arn:aws:iam::111122223333:role/a", "classifications": ["secret"]}
     message = governance_error(tmp_path, {"consumers": [consumer]})
     assert "no dataset is classified secret; known: internal" in message
+
+
+def test_a_governed_etl_step_without_nat_needs_the_lake_formation_endpoint(tmp_path):
+    from config.models.processing import ENDPOINTS_WITHOUT_NAT
+
+    network = {"enabled": True, "nat_gateways": 0, "interface_endpoints": list(ENDPOINTS_WITHOUT_NAT)}
+    processing = {"enabled": True, "example_steps": {"etl_dataset": "dogs"}}
+    data = {"catalog": DATASETS, "network": network, "processing": processing, "governance": {"mode": "hybrid"}}
+    assert "network.interface_endpoints too: lakeformation" in error_for(tmp_path, data)
