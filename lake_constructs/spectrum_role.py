@@ -8,7 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from .compliance import acknowledge, wildcard_finding
-from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, prefix_read_statements
+from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, zone_read_statements
 from .lake_formation import acknowledge_data_access, lake_formation_data_access
 from .lake_role import LakeRole
 
@@ -16,15 +16,17 @@ from .lake_role import LakeRole
 class SpectrumRole(Construct):
     """A role trusted by Redshift, to attach to a cluster. It may:
 
-    - read the Glue catalog entries of `database` and its `tables` (the external schema and its tables);
-    - read the objects under `data_prefixes` of `data_bucket` (the curated tables) and decrypt them with `key`;
+    - read the Glue catalog entries of `database` and its tables (the external schema and its tables);
+    - read the objects of `data_bucket` but those under `hidden_prefix` (the curated tables, by the
+      naming contract: the same policy whatever the number of datasets) and decrypt them with `key`;
     - write (UNLOAD) under `unload_prefix` of `unload_bucket`, encrypting with `key`, and list that prefix.
-
-    With `lake_formation`, also `lakeformation:GetDataAccess` (Spectrum reads tables of registered
-    locations with credentials Lake Formation vends; pass no `data_prefixes` where it alone decides).
 
     Nothing else: no catalog writes (the ETL jobs own the tables), no other prefix. Pass buckets
     imported by name (`s3.Bucket.from_bucket_name`), so the object wildcards can be acknowledged exactly.
+
+    With `lake_formation`, also `lakeformation:GetDataAccess` (Spectrum reads tables of registered
+    locations with credentials Lake Formation vends); without `direct_reads` (where Lake Formation
+    alone decides), no S3 read of the curated zone.
 
     Attributes: `role` (a LakeRole), `unload_prefix`.
     """
@@ -35,13 +37,13 @@ class SpectrumRole(Construct):
         id: str,
         *,
         database: str,
-        tables: list[str],
         data_bucket: s3.IBucket,
-        data_prefixes: list[str],
+        hidden_prefix: str,
         unload_bucket: s3.IBucket,
         unload_prefix: str,
         key: kms.IKey,
         lake_formation: bool = False,
+        direct_reads: bool = True,
     ) -> None:
         super().__init__(scope, id)
         self.unload_prefix = unload_prefix
@@ -55,11 +57,15 @@ class SpectrumRole(Construct):
             iam.PolicyStatement(
                 sid="ReadTheCuratedCatalog",
                 actions=CATALOG_READ_ACTIONS,
-                resources=glue_catalog_arns(self, database, tables),
+                resources=glue_catalog_arns(self, database, ["*"]),
             )
         )
-        for statement in prefix_read_statements(data_bucket, data_prefixes):
-            self.role.add_to_policy(statement)
+        if direct_reads:
+            for statement in zone_read_statements(data_bucket, hidden=hidden_prefix):
+                self.role.add_to_policy(statement)
+        if lake_formation:
+            self.role.add_to_policy(lake_formation_data_access())
+            acknowledge_data_access(self.role.policy)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="UnloadToTheRawZone",
@@ -87,14 +93,13 @@ class SpectrumRole(Construct):
                 resources=[key.key_arn],
             )
         )
-        if lake_formation:
-            self.role.add_to_policy(lake_formation_data_access())
-            acknowledge_data_access(self.role.policy)
         acknowledge(
             self.role.policy,
-            "Each object wildcard is one curated table's prefix (<curated bucket>/<dataset>/*), read by "
-            "Spectrum, or <raw bucket>/redshift_unload/*, written by UNLOAD; the keys below them are chosen at "
-            "run time by the ETL jobs (partitions, part files) and by UNLOAD (one file per slice)",
-            *(wildcard_finding(self, data_bucket.arn_for_objects(f"{prefix}*")) for prefix in data_prefixes),
+            "The object wildcards are the curated zone, whose every prefix is a curated table by the naming "
+            f"contract (<curated bucket>/<dataset>/*; the {hidden_prefix}* service folders, quarantine included, "
+            "denied), read by Spectrum, and <raw bucket>/redshift_unload/*, written by UNLOAD; the keys below "
+            "them are chosen at run time by the ETL jobs (partitions, files) and by UNLOAD (one per slice)",
+            *([wildcard_finding(self, data_bucket.arn_for_objects("*"))] if direct_reads else []),
             wildcard_finding(self, unload_bucket.arn_for_objects(f"{unload_prefix}*")),
+            wildcard_finding(self, glue_catalog_arns(self, database, ["*"])[-1]),
         )

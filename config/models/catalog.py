@@ -314,6 +314,13 @@ class CatalogConfig(StrictModel):
 
     datasets: list[DatasetSpec] = Field(default_factory=list, description="The datasets the lake curates.")
     etl: EtlSettings = Field(default_factory=EtlSettings, description="Sizing, retries and log retention of ETL jobs.")
+    stack_per_dataset: bool = Field(
+        default=False,
+        description="Each dataset's resources (crawler, job, workflow, saved queries, alarms) in a nested stack "
+        "of its own under '<project>-<environment>-datasets', for any number of datasets; off, they are in "
+        "the catalog, analytics and monitoring stacks, whose 500-resource limit allows about 30 datasets. "
+        "Switching it moves (replaces) every dataset's resources: choose it when the environment is created.",
+    )
 
     @field_validator("datasets")
     @classmethod
