@@ -10,6 +10,7 @@ from config import PlatformConfig
 from .analytics import AnalyticsStack
 from .catalog import CatalogStack
 from .datasets import DatasetsStack
+from .dms_roles import DmsRolesStack
 from .governance import GovernanceStack
 from .ingestion import IngestionStack
 from .labeling import LabelingStack
@@ -83,6 +84,11 @@ class DataPlatform(Construct):
             if config.ingestion.enabled
             else None
         )
+        # DMS's fixed-name account roles: deployed (and propagated in IAM) before ingestion needs them.
+        self.dms_roles = None
+        if self.ingestion is not None and config.ingestion.dms.owns_account_roles:
+            self.dms_roles = stack(DmsRolesStack, "dms-roles")
+            self.ingestion.add_dependency(self.dms_roles)
         self.labeling = stack(LabelingStack, "labeling", storage=self.storage) if config.labeling.enabled else None
         # It watches the other layers by name only (the naming contract), so it references none of them.
         self.monitoring = stack(MonitoringStack, "monitoring") if config.monitoring.enabled else None
