@@ -409,6 +409,8 @@ class MonitoringStack(Stack):
             f"MetricName=\"{metric}\"', '{statistic}', 86400)"
         )
         # Each series is labelled with its dataset (a dynamic label: the series' Dataset dimension).
+        # A search returns up to 500 series (CDK SearchExpression, "It can return up to 500 time
+        # series"): more datasets than one dataset stack per parent resource allows (about 480).
         return cw.MathExpression(
             expression=search, using_metrics={}, label="${PROP('Dim.Dataset')}", period=Duration.days(1)
         )

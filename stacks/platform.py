@@ -27,7 +27,8 @@ class DataPlatform(Construct):
     A construct rather than a Stage, so that the stacks stay in the app's top-level assembly
     (`cdk deploy --all` selects them); the deployment pipeline wraps it in a Stage of its own.
 
-    Attributes: one per layer (`storage`, `network`, ...); None where the layer is switched off.
+    Attributes: one per layer (`storage`, `network`, ...); None where the layer is switched off;
+    `datasets` (the DatasetsStack, a nested stack per dataset) with `catalog.stack_per_dataset`.
     `stacks` lists the stacks that exist.
     """
 
