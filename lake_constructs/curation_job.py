@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
@@ -13,6 +15,7 @@ from config.models.catalog import DatasetSpec, EtlJobSettings
 from glue_jobs.lake_etl import contract
 from glue_jobs.lake_etl.contract import METRICS_NAMESPACE
 
+from . import lake_formation as lf
 from . import scoped_access
 from .compliance import acknowledge
 from .etl_job_code import EtlJobCode
@@ -72,6 +75,7 @@ class CurationJob(Construct):
         log_retention_days: int,
         removal_policy: RemovalPolicy,
         ml_thresholds: str | None = None,
+        lake_formation: lf.LakeFormationAccess | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.job_name = name
@@ -94,6 +98,11 @@ class CurationJob(Construct):
         }
         if ml_thresholds is not None:
             self.arguments["--ml_thresholds"] = ml_thresholds
+        if lake_formation is not None:
+            # The job tags the table it creates, so tag-based grants reach it (lake_formation.py).
+            self.arguments["--lf_tags"] = json.dumps(
+                {lf.DATASET: dataset.name, lf.CLASSIFICATION: lake_formation.classification}, sort_keys=True
+            )
 
         self.role = LakeRole(
             self,
@@ -148,7 +157,14 @@ class CurationJob(Construct):
             self.role.policy,
             "cloudwatch:PutMetricData has no resource-level permissions (its resource is always '*'); the "
             f"statement allows it only for the {METRICS_NAMESPACE} and {GLUE_METRICS_NAMESPACE} namespaces "
-            "(condition cloudwatch:namespace)",
+            "(condition cloudwatch:namespace)"
+            + (
+                ""
+                if lake_formation is None
+                else "; lakeformation:AddLFTagsToResource and GetResourceLFTags have no resource-level IAM "
+                "permissions either: Lake Formation itself limits them to the tag values the job may "
+                "associate (ASSOCIATE on this dataset's values) and the tables it may alter"
+            ),
             "AwsSolutions-IAM5[Resource::*]",
         )
         self.role.add_to_policy(self.logs.write())
@@ -178,5 +194,23 @@ class CurationJob(Construct):
                 "--job-bookmark-option": "job-bookmark-disable",
             },
         )
+        self.grants = []
+        if lake_formation is not None:
+            self.grants = lf.grant_dataset_write(
+                self,
+                "LakeFormation",
+                principal_arn=self.role.role_arn,
+                zone="curated",
+                dataset=dataset.name,
+                classification=lake_formation.classification,
+                location_arn=lake_formation.location_arn,
+            )
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="TagItsTable",
+                    actions=["lakeformation:AddLFTagsToResource", "lakeformation:GetResourceLFTags"],
+                    resources=["*"],
+                )
+            )
         # A run must not start before its role's permissions exist.
-        self.job.node.add_dependency(self.role.policy)
+        self.job.node.add_dependency(self.role.policy, *self.grants)

@@ -24,8 +24,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from . import catalog, metrics
-from .contract import METRICS_NAMESPACE, ROWS_CURATED, ROWS_IN, ROWS_QUARANTINED
+from . import catalog, governance, metrics
 from .lake_io import S3LakeIO, join_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, read_raw
@@ -62,10 +61,11 @@ class JobArgs:
     report_path: str
     curated_database: str
     environment: str
-    metrics_namespace: str = METRICS_NAMESPACE
+    metrics_namespace: str = "MLDataLake/ETL"
     run_id: str | None = None
     ingest_date: str | None = None
     ml_thresholds: str | None = None
+    lf_tags: str | None = None
     job_run_id: str | None = None
 
 
@@ -92,10 +92,11 @@ def argument_parser() -> argparse.ArgumentParser:
     for name in required:
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--environment", required=True)
-    parser.add_argument("--metrics_namespace", default=METRICS_NAMESPACE)
+    parser.add_argument("--metrics_namespace", default="MLDataLake/ETL")
     parser.add_argument("--run_id", default=None, help="default: Glue's JOB_RUN_ID, else a UTC timestamp")
     parser.add_argument("--ingest_date", default=None, help="YYYY-MM-DD; default: today (UTC)")
     parser.add_argument("--ml_thresholds", default=None, help="JSON object overriding ML-readiness thresholds")
+    parser.add_argument("--lf_tags", default=None, help="JSON object of LF-tags for the curated table")
     parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default=None, help=argparse.SUPPRESS)
     return parser
 
@@ -112,11 +113,13 @@ def run(
     io: Any = None,
     glue: Any = None,
     cloudwatch: Any = None,
+    lakeformation: Any = None,
 ) -> RunResult:
     """Curate `args.raw_path`; `io` is the storage seam (default: S3 through Spark and boto3)."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
     dataset = parse_dataset(args.dataset_spec, args.ml_thresholds)
+    lf_tags = governance.parse_tags(args.lf_tags)
     ingest_date = started.strftime("%Y-%m-%d") if args.ingest_date is None else args.ingest_date
     if not DATE.match(ingest_date):
         raise SpecError(f"--ingest_date must be YYYY-MM-DD, given {ingest_date!r}")
@@ -128,6 +131,10 @@ def run(
 
         glue = boto3.client("glue") if glue is None else glue
         cloudwatch = boto3.client("cloudwatch") if cloudwatch is None else cloudwatch
+    if lf_tags and lakeformation is None:
+        import boto3
+
+        lakeformation = boto3.client("lakeformation")
     for key, value in SPARK_SETTINGS.items():
         spark.conf.set(key, value)
 
@@ -203,12 +210,13 @@ def run(
             partitions,
             run_id,
         )
+        governance.tag_table(lakeformation, args.curated_database, dataset.name, lf_tags)
         metric_data = metrics.publish(
             cloudwatch,
             args.metrics_namespace,
             args.environment,
             dataset.name,
-            {ROWS_IN: rows_in, ROWS_CURATED: rows_curated, ROWS_QUARANTINED: rows_quarantined},
+            {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
             started,
         )
     profile = ml_profile(dataset, rows_curated, counts["missing"], counts["distinct_rows"], labels)
