@@ -11,7 +11,7 @@ from constructs import Construct
 
 from config.models.catalog import DatasetSpec, EtlJobSettings
 
-from . import scoped_access
+from . import iceberg, scoped_access
 from .compliance import acknowledge
 from .encrypted_log_group import EncryptedLogGroup
 from .etl_job_code import EtlJobCode
@@ -21,6 +21,7 @@ from .lake_role import LakeRole
 GLUE_VERSION = glue.GlueVersion.V5_1  # Spark 3.5, Python 3.11: what the job is tested on locally
 METRICS_NAMESPACE = "MLDataLake/ETL"
 QUARANTINE_FOLDER = "_quarantine"
+CONSUMED_FOLDER = "_consumed"  # the manifests of raw objects each table consumed (glue_jobs/lake_etl/job.py)
 REPORTS_FOLDER = "reports"
 
 
@@ -34,16 +35,22 @@ class CurationJob(Construct):
     `ml_thresholds` is given. `--run_id` and `--ingest_date`
     are left to each run (defaults: Glue's run id, today in UTC).
 
+    The curated table is an Apache Iceberg table in the curated database, written through Iceberg's
+    Glue catalog (`--datalake-formats iceberg` and the catalog settings in `--conf`, see iceberg.py).
+
     Decisions:
-    - Job bookmarks off: the job reads its raw prefix with plain Spark (bookmarks follow only
-      Glue DynamicFrame sources), and a re-run must replace its partition, not skip input.
-    - One run at a time: two runs of one dataset would write the same partition.
+    - Job bookmarks off: the job itself curates each raw object exactly once, recording what it
+      consumed in the same Iceberg commit as the data (bookmarks follow only DynamicFrame sources
+      and commit apart from the table).
+    - One run at a time: a second, overlapping run would find its commit refused (Iceberg's
+      fast-forward check) and fail; there is no point in starting it.
     - Continuous logging to the job's own encrypted log group; Glue's output and error log groups
       (named after the role and security configuration) are created ahead too, with the same
       retention, so no log group of the job lives forever.
-    - IAM (`role`, a LakeRole): read the raw prefix; read, write and delete under the curated,
-      quarantine and report prefixes of this dataset only; encrypt and decrypt with the key; read
-      and write only this dataset's curated table (and read the database); put metrics only in
+    - IAM (`role`, a LakeRole): read the raw prefix; read, write and delete under the curated
+      table's folder, its consumed-objects folder, the quarantine and report prefixes of this
+      dataset only; encrypt and decrypt with the key; read and write only this dataset's curated
+      table (and read the database): what an Iceberg commit through the Glue catalog calls; put metrics only in
       the `MLDataLake/ETL` namespace; write only its log groups; get only the two code objects.
 
     Attributes: `job` (PySparkEtlJob), `job_name`, `role`, `log_group` (continuous logs),
@@ -76,6 +83,7 @@ class CurationJob(Construct):
         self.table_name = dataset.name
         curated_prefix = f"{dataset.name}/"
         quarantine_prefix = f"{QUARANTINE_FOLDER}/{dataset.name}/"
+        consumed_prefix = f"{CONSUMED_FOLDER}/{dataset.name}/"
         report_prefix = f"{REPORTS_FOLDER}/{dataset.name}/"
         self.curated_path = curated_bucket.s3_url_for_object(curated_prefix)
         self.quarantine_path = curated_bucket.s3_url_for_object(quarantine_prefix)
@@ -120,7 +128,7 @@ class CurationJob(Construct):
 
         data_access = [
             *scoped_access.read_prefix(raw_bucket, dataset.raw_location),
-            *scoped_access.write_prefixes(curated_bucket, [curated_prefix, quarantine_prefix]),
+            *scoped_access.write_prefixes(curated_bucket, [curated_prefix, quarantine_prefix, consumed_prefix]),
             *scoped_access.write_prefixes(artifacts_bucket, [report_prefix]),
         ]
         for statement in data_access:
@@ -128,7 +136,8 @@ class CurationJob(Construct):
         acknowledge(
             self.role.policy,
             f"Objects under this dataset's own prefixes only (raw {dataset.raw_location}, curated {curated_prefix}, "
-            f"{quarantine_prefix}, artifacts {report_prefix}): an S3 object ARN selects the objects of a prefix "
+            f"{quarantine_prefix}, {consumed_prefix}, artifacts {report_prefix}): an S3 object ARN selects the "
+            "objects of a prefix "
             "only with a trailing wildcard",
             *scoped_access.object_prefix_findings(self, data_access),
         )
@@ -136,9 +145,9 @@ class CurationJob(Construct):
         self.role.add_to_policy(scoped_access.use_key(key, encrypt=True))
         self.role.add_to_policy(
             iam.PolicyStatement(
-                # A re-run of an ingest date replaces its folder; partitions it no longer has are
-                # deregistered so the catalog matches the data (only this table's partitions).
-                actions=[*scoped_access.CATALOG_READ, *scoped_access.CATALOG_WRITE, "glue:BatchDeletePartition"],
+                # Iceberg's GlueCatalog reads the database and the table, creates the table on the first
+                # run and commits by UpdateTable (new metadata_location, on the table version it read).
+                actions=["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
                 resources=scoped_access.catalog_table_arns(self, curated_database.database_name, self.table_name),
             )
         )
@@ -179,7 +188,12 @@ class CurationJob(Construct):
             max_concurrent_runs=1,
             security_configuration=security_configuration.security_configuration,
             continuous_logging=glue.ContinuousLoggingProps(enabled=True, log_group=self.log_group),
-            default_arguments={**self.arguments, "--job-bookmark-option": "job-bookmark-disable"},
+            default_arguments={
+                **self.arguments,
+                "--job-bookmark-option": "job-bookmark-disable",
+                "--datalake-formats": iceberg.DATALAKE_FORMATS,
+                "--conf": iceberg.glue_conf_argument(curated_bucket.s3_url_for_object()),
+            },
         )
         # A run must not start before its role's permissions exist.
         self.job.node.add_dependency(self.role.policy)

@@ -110,7 +110,10 @@ class CatalogStack(Stack):
                 crawler=crawler.crawler,
                 job=job.job,
                 schedule=dataset.schedule,
-                description=f"Crawls the raw files of {dataset.name}, then curates them",
+                description=f"Curates the new raw files of {dataset.name} and crawls the raw zone",
+                on_arrival=dataset.on_arrival,
+                raw_bucket_name=buckets["raw"].bucket_name,
+                raw_prefix=dataset.raw_location,
             )
             self.classifiers[dataset.name] = classifier
             self.crawlers[dataset.name] = crawler

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
+from lake_constructs import iceberg
 from lake_constructs.compliance import acknowledge_wildcards
 from lake_constructs.emr_cluster import ClusterStep, EmrCluster
 from lake_constructs.etl_job_code import ENTRY_SCRIPT, GLUE_JOBS, LIBRARY, EtlJobCode
@@ -63,7 +64,7 @@ class ProcessingStack(Stack):
                 self.steps.append(step)
         training = processing.example_steps.training_dataset
         if training is not None:
-            self.steps.append(self._training_step(config.catalog.dataset(training)))
+            self.steps.append(self._training_step(config, config.catalog.dataset(training)))
 
         self.emr = EmrCluster(
             self,
@@ -78,6 +79,7 @@ class ProcessingStack(Stack):
             key=storage.key,
             log_uri=f"s3://{artifacts}/{LOGS_PREFIX}",
             notebook_bucket_name=artifacts if "JupyterHub" in processing.applications else None,
+            iceberg_warehouse=f"s3://{self.bucket_names['curated']}/",
             primary=processing.primary,
             core=processing.core,
             task=processing.task,
@@ -127,7 +129,7 @@ class ProcessingStack(Stack):
             ],
         )
 
-    def _training_step(self, dataset: DatasetSpec) -> ClusterStep:
+    def _training_step(self, config: PlatformConfig, dataset: DatasetSpec) -> ClusterStep:
         self.assets["training_script"] = s3_assets.Asset(self, "TrainingScript", path=str(TRAINING_SCRIPT))
         artifacts = self.bucket_names["artifacts"]
         return ClusterStep(
@@ -139,8 +141,8 @@ class ProcessingStack(Stack):
                 self.assets["training_script"].s3_object_url,
                 "--dataset_spec",
                 dataset.model_dump_json(),
-                "--curated_path",
-                f"s3://{self.bucket_names['curated']}/{dataset.name}/",
+                "--table",
+                f"{iceberg.ICEBERG_CATALOG}.{config.database_name('curated')}.{dataset.name}",
                 "--model_path",
                 f"s3://{artifacts}/{MODELS_PREFIX}{dataset.name}/",
             ],
@@ -161,6 +163,7 @@ class ProcessingStack(Stack):
         curated_objects = [self._bucket_arn("curated", f"{d.name}*") for d in datasets]
         if datasets:
             curated_objects.append(self._bucket_arn("curated", "_quarantine*"))
+            curated_objects.append(self._bucket_arn("curated", "_consumed*"))  # what each Iceberg table consumed
             role.add_to_policy(
                 iam.PolicyStatement(sid="ReadRawDatasets", actions=["s3:GetObject"], resources=raw_objects)
             )
@@ -254,17 +257,11 @@ class ProcessingStack(Stack):
                 ],
             )
         )
-        # The ETL job registers the curated table and its partitions itself.
+        # The ETL step commits the curated Iceberg tables through the Glue catalog (create, then UpdateTable).
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="RegisterCuratedTables",
-                actions=[
-                    "glue:CreateTable",
-                    "glue:UpdateTable",
-                    "glue:CreatePartition",
-                    "glue:BatchCreatePartition",
-                    "glue:UpdatePartition",
-                ],
+                sid="CommitCuratedTables",
+                actions=["glue:CreateTable", "glue:UpdateTable"],
                 resources=[arn("catalog"), arn(f"database/{curated}"), arn(f"table/{curated}/*")],
             )
         )

@@ -131,6 +131,31 @@ class MlReadinessThresholds(StrictModel):
     )
 
 
+class CdcSpec(StrictModel):
+    """Change data capture: how change rows (AWS DMS full load + ongoing changes) apply to the table."""
+
+    operation_column: str = Field(
+        default="Op", description="Column holding I, U or D; absent or empty in full-load files (inserts)."
+    )
+    sequence_column: str = Field(
+        description="Column that orders the changes of a key (e.g. DMS's commit timestamp); latest wins."
+    )
+
+
+class ArrivalTrigger(StrictModel):
+    """Start the dataset's workflow when raw files land (S3 -> EventBridge -> Glue EVENT trigger)."""
+
+    batch_size: int = Field(
+        default=1, ge=1, le=100, description="Files landed before a run starts (Glue's BatchSize, 1-100)."
+    )
+    batch_window_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=900,
+        description="Longest wait after the first file before a run starts anyway (Glue's BatchWindow, 1-900 s).",
+    )
+
+
 class DatasetSpec(StrictModel):
     """A dataset: where it lands raw, how to read it, and what a curated row must look like."""
 
@@ -154,6 +179,19 @@ class DatasetSpec(StrictModel):
     )
     ml_readiness: MlReadinessThresholds = Field(
         default_factory=MlReadinessThresholds, description="Thresholds of the ML-readiness verdict in ml_profile.json."
+    )
+    on_existing_key: Literal["quarantine", "update"] = Field(
+        default="quarantine",
+        description="A valid row whose primary key the table already holds: quarantine it as duplicate_key, or "
+        "update the stored row (MERGE INTO).",
+    )
+    cdc: CdcSpec | None = Field(
+        default=None,
+        description="Apply change rows (I/U/D per key, in sequence order); set for datasets fed by a DMS table.",
+    )
+    on_arrival: ArrivalTrigger | None = Field(
+        default_factory=ArrivalTrigger,
+        description="Start the workflow when files land, in batches; null: only on `schedule` or on demand.",
     )
 
     @field_validator("raw_prefix")
@@ -184,6 +222,8 @@ class DatasetSpec(StrictModel):
                 raise ValueError(f"{role} names unknown column(s) {', '.join(unknown)}; columns: {', '.join(names)}")
         if "ingest_date" in names:
             raise ValueError("'ingest_date' is the partition every curated table gets; choose another column name")
+        if (self.on_existing_key == "update" or self.cdc is not None) and not self.primary_key:
+            raise ValueError("on_existing_key: update and cdc apply rows by key: declare a primary_key")
         if self.format == "xml" and self.options.row_tag is None:
             raise ValueError("an xml dataset needs options.row_tag (the element that holds one record)")
         return self

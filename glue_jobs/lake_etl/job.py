@@ -14,6 +14,7 @@ import argparse
 import logging
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,11 +26,12 @@ from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from . import catalog, metrics
-from .lake_io import S3LakeIO, join_uri
+from .lake_io import S3LakeIO, join_uri, split_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, XML_UNSUPPORTED, empty_input, read_raw
 from .rules import REASONS, checks, classify, mark_duplicates
 from .spec import Dataset, SpecError, parse_dataset
+from .table import CuratedTable, quote
 
 log = logging.getLogger("lake_etl")
 
@@ -45,7 +47,13 @@ SPARK_SETTINGS = {
     "spark.sql.csv.parser.columnPruning.enabled": "false",
     # The cache lives for one run and is read two or three times: compressing it costs more than it saves.
     "spark.sql.inMemoryColumnarStorage.compressed": "false",
+    # Adaptive execution may replace a plan part it finds empty by an empty relation, dropping the
+    # observed metrics with it: the counts of a run must always arrive (else Observation.get waits).
+    "spark.sql.adaptive.optimizer.excludedRules": "org.apache.spark.sql.execution.adaptive.AQEPropagateEmptyRelation",
 }
+
+
+CONSUMED_FOLDER = "_consumed"  # curated bucket: <folder>/<dataset>/<run>.json, the consumed-objects manifests
 
 
 class InvariantError(RuntimeError):
@@ -77,11 +85,14 @@ class RunResult:
     def summary(self) -> dict[str, Any]:
         return {
             "dataset": self.report["dataset"],
+            "files_processed": self.report["files_processed"],
             "rows_in": self.report["rows_in"],
             "rows_curated": self.report["rows_curated"],
             "rows_quarantined": self.report["rows_quarantined"],
             "quarantine_reasons": self.report["quarantine_reasons"],
             "ml_ready": self.profile["ml_ready"],
+            "table_rows": self.report["table_rows"],
+            "snapshot_id": self.report["snapshot_id"],
         }
 
 
@@ -112,7 +123,7 @@ def run(
     glue: Any = None,
     cloudwatch: Any = None,
 ) -> RunResult:
-    """Curate `args.raw_path`; `io` is the storage seam (default: S3 through Spark and boto3)."""
+    """Curate the raw objects under `args.raw_path` not curated before; `io` is the storage seam."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
     dataset = parse_dataset(args.dataset_spec, args.ml_thresholds)
@@ -133,77 +144,108 @@ def run(
         spark.conf.set(key, value)
 
     timings: dict[str, float] = {}
+    curated_bucket, _ = split_uri(args.curated_path)
     with _timed(timings, "list_and_plan"):  # includes reading a CSV header
-        files = io.list_files(args.raw_path)
-        log.info("%s: %d raw file(s) under %s", dataset.name, len(files), args.raw_path)
-        raw = read_raw(spark, dataset, io.spark_path(args.raw_path)) if files else empty_input(spark, dataset)
+        catalog_name = io.iceberg_catalog(spark, f"s3://{curated_bucket}/")
+        table = CuratedTable(spark, catalog_name, args.curated_database, dataset, io.table_location(args.curated_path))
+        table.ensure()
+        base = table.snapshot_id()
+        manifest = table.consumed_manifest()
+        consumed = set() if manifest is None else {tuple(item) for item in io.get_json(manifest)["objects"]}
+        listed = io.list_objects(args.raw_path)
+        pending = [o for o in listed if (o.uri, o.version) not in consumed]
+        log.info("%s: %d raw object(s), %d not curated yet", dataset.name, len(listed), len(pending))
+        paths = [io.spark_path(o.uri) for o in pending]
+        raw = read_raw(spark, dataset, paths) if pending else empty_input(spark, dataset)
         judged = classify(dataset, raw.df, raw.raw_record, F.col(FILE))
         # Besides reading the input once, the cache keeps each write's generated code small: a filter
         # straight after reading and judging makes one method too large for the JVM to compile.
         cached = judged.persist(StorageLevel.MEMORY_AND_DISK)
     duplicated = None
-    partition_uri = join_uri(args.curated_path, f"ingest_date={ingest_date}")
-    quarantine_uri = join_uri(args.quarantine_path, f"ingest_date={ingest_date}")
+    branch = table.create_branch(run_id, base) if pending else None
+    quarantine_uri = join_uri(args.quarantine_path, f"ingest_date={ingest_date}", f"run_id={run_id}")
+    committed = False
     try:
         # The first action reads the input and fills the cache; everything after reads the cache.
         with _timed(timings, "read_judge_duplicates"):
             judged, duplicated = mark_duplicates(dataset, cached)
+            if dataset.primary_key and base is not None and dataset.on_existing_key == "quarantine":
+                judged = _mark_stored_keys(dataset, judged, table.stored_keys(base, judged))
         with _timed(timings, "write_curated_and_aggregate"):
-            rows_in, curated = _write_curated(dataset, judged, io.spark_path(partition_uri))
+            rows_in, curated = _write_curated(dataset, judged, table, branch, ingest_date)
         with _timed(timings, "write_quarantine"):
             source_file = io.logical_file(F.col("__file"))
             quarantine = _quarantine_rows(dataset, judged, run_id, raw.record_text(F.col("__raw")), source_file)
-            quarantined = _write_quarantine(dataset, quarantine, io.spark_path(quarantine_uri))
-        with _timed(timings, "label_and_partition_values"):
-            labels, partitions = _groups(dataset, judged)
+            quarantined = _write_quarantine(dataset, quarantine, io.spark_path(quarantine_uri) if pending else None)
+        with _timed(timings, "label_values"):
+            labels = _labels(dataset, judged)
+
+        counts = _summarize(dataset, curated, quarantined)
+        rows_curated, rows_quarantined = curated["rows"], quarantined["rows"]
+        report: dict[str, Any] = {
+            "dataset": dataset.name,
+            "environment": args.environment,
+            "run_id": run_id,
+            "ingest_date": ingest_date,
+            "started_at": started.isoformat(),
+            "input": {
+                "raw_path": args.raw_path,
+                "files": len(pending),
+                "files_listed": len(listed),
+                "objects": [{"uri": o.uri, "version": o.version} for o in pending],
+                "format": dataset.format,
+            },
+            "files_processed": len(pending),
+            "rows_in": rows_in,
+            "rows_curated": rows_curated,
+            "rows_quarantined": rows_quarantined,
+            "quarantine_reasons": counts["reasons"],
+            "quarantine_columns": counts["by_column"],
+            "columns": {"absent_from_input": raw.absent_columns, "ignored_extra": raw.ignored_columns},
+            "outputs": {
+                "quarantine": quarantine_uri + "/",
+                "table": f"{args.curated_database}.{dataset.name}",
+            },
+        }
+        report_dir = join_uri(args.report_path, f"ingest_date={ingest_date}", f"run_id={run_id}")
+        if rows_in != rows_curated + rows_quarantined:
+            report["status"] = "failed"
+            report["error"] = "rows in != rows curated + rows quarantined"
+            io.put_json(join_uri(report_dir, "run_report.json"), report)
+            raise InvariantError(
+                f"{dataset.name}: rows in ({rows_in}) != rows curated ({rows_curated}) "
+                f"+ rows quarantined ({rows_quarantined})"
+            )
+        with _timed(timings, "commit"):
+            snapshot_id = base
+            if branch is not None:
+                # Outside the table's folder: Iceberg's orphan-file removal deletes what its metadata does not name.
+                new_manifest = join_uri(
+                    f"s3://{curated_bucket}", CONSUMED_FOLDER, dataset.name, f"{run_id}-{uuid.uuid4().hex[:8]}.json"
+                )
+                everything = sorted(consumed | {(o.uri, o.version) for o in pending})
+                io.put_json(new_manifest, {"dataset": dataset.name, "run_id": run_id, "objects": everything})
+                snapshot_id = table.commit(branch, new_manifest)
+                committed = True
+    except BaseException:
+        if branch is not None and not committed:
+            table.drop_branch(branch)
+            io.delete_prefix(quarantine_uri)
+        raise
     finally:
         cached.unpersist(blocking=False)
         if duplicated is not None:
             duplicated.unpersist()
 
-    counts = _summarize(dataset, curated, quarantined)
-    rows_curated, rows_quarantined = curated["rows"], quarantined["rows"]
-    quarantine_reasons = counts["reasons"]
-    labels = counts["labels"] if labels is None else labels
-    report: dict[str, Any] = {
-        "dataset": dataset.name,
-        "environment": args.environment,
-        "run_id": run_id,
-        "ingest_date": ingest_date,
-        "started_at": started.isoformat(),
-        "input": {"raw_path": args.raw_path, "files": len(files), "format": dataset.format},
-        "rows_in": rows_in,
-        "rows_curated": rows_curated,
-        "rows_quarantined": rows_quarantined,
-        "quarantine_reasons": quarantine_reasons,
-        "quarantine_columns": counts["by_column"],
-        "columns": {"absent_from_input": raw.absent_columns, "ignored_extra": raw.ignored_columns},
-        "outputs": {
-            "curated": partition_uri + "/",
-            "quarantine": quarantine_uri + "/",
-            "table": f"{args.curated_database}.{dataset.name}",
-        },
-    }
-    report_dir = join_uri(args.report_path, f"ingest_date={ingest_date}", f"run_id={run_id}")
-    if rows_in != rows_curated + rows_quarantined:
-        report["status"] = "failed"
-        report["error"] = "rows in != rows curated + rows quarantined"
-        io.put_json(join_uri(report_dir, "run_report.json"), report)
-        raise InvariantError(
-            f"{dataset.name}: rows in ({rows_in}) != rows curated ({rows_curated}) "
-            f"+ rows quarantined ({rows_quarantined})"
-        )
-
     with _timed(timings, "catalog_and_metrics"):
-        partitions = catalog.register(
-            glue,
-            args.curated_database,
-            dataset,
-            args.curated_path,
-            ingest_date,
-            partitions,
-            run_id,
-        )
+        if table.location is None:  # a local (Hadoop) catalog: write the Glue entry Glue's catalog would
+            catalog.register(
+                glue,
+                args.curated_database,
+                dataset,
+                io.uri_of(table.table_location()),
+                io.uri_of(table.metadata_location()),
+            )
         metric_data = metrics.publish(
             cloudwatch,
             args.metrics_namespace,
@@ -212,11 +254,15 @@ def run(
             {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
             started,
         )
+    labels = counts["labels"] if labels is None else labels
     profile = ml_profile(dataset, rows_curated, counts["missing"], counts["distinct_rows"], labels)
     profile.update(run_id=run_id, ingest_date=ingest_date)
     report.update(
         status="succeeded",
-        partitions=partitions,
+        snapshot_id=snapshot_id,
+        base_snapshot_id=base,
+        committed=committed,
+        table_rows=table.total_rows(snapshot_id),
         ml_ready=profile["ml_ready"],
         finished_at=datetime.now(UTC).isoformat(),
         duration_seconds=round(time.perf_counter() - clock, 3),
@@ -229,12 +275,14 @@ def run(
     io.put_json(report["reports"]["ml_profile"], profile)
     io.put_json(report["reports"]["run_report"], report)
     log.info(
-        "%s: %d in, %d curated, %d quarantined %s; ml_ready=%s",
+        "%s: %d file(s), %d in, %d curated, %d quarantined %s; snapshot %s; ml_ready=%s",
         dataset.name,
+        len(pending),
         rows_in,
         rows_curated,
         rows_quarantined,
-        quarantine_reasons,
+        counts["reasons"],
+        snapshot_id,
         profile["ml_ready"],
     )
     return RunResult(report, profile, metric_data)
@@ -326,40 +374,58 @@ def _summarize(dataset: Dataset, curated: dict[str, Any], quarantined: dict[str,
     }
 
 
-def _groups(dataset: Dataset, judged: DataFrame) -> tuple[dict[str, int] | None, list[list[str]]]:
-    """Label classes (when the declaration does not list them) and partition values of curated rows.
-
-    A small aggregate over one or two cached columns; skipped when there is nothing to find.
-    """
-    label = label_kind(dataset) == "categorical" and _known_classes(dataset) is None
-    if not label and not dataset.partition_by:
-        return None, []
-    keys = [F.col(dataset.label).cast("string").alias("__label")] if label else []
-    keys += [F.col(name).cast("string").alias(f"__part{i}") for i, name in enumerate(dataset.partition_by)]
-    labels: dict[str, int] = {}
-    partitions: set[tuple[str, ...]] = set()
-    for row in judged.where(F.col("__reason").isNull()).groupBy(*keys).count().collect():
-        if label:
-            labels[row["__label"]] = labels.get(row["__label"], 0) + row["count"]
-        values = [row[f"__part{i}"] for i in range(len(dataset.partition_by))]
-        partitions.add(tuple(catalog.HIVE_NULL_PARTITION if v is None else v for v in values))
-    return (labels if label else None), [list(p) for p in sorted(partitions) if p]
+def _labels(dataset: Dataset, judged: DataFrame) -> dict[str, int] | None:
+    """Label classes of curated rows when the declaration does not list them (a small aggregate), else None."""
+    if label_kind(dataset) != "categorical" or _known_classes(dataset) is not None:
+        return None
+    label = F.col(dataset.label).cast("string").alias("__label")
+    rows = judged.where(F.col("__reason").isNull()).groupBy(label).count().collect()
+    return {row["__label"]: row["count"] for row in rows}
 
 
-def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> tuple[int, dict[str, Any]]:
-    """Replace the ingest_date partition: a re-run of the same date never duplicates rows.
+def _mark_stored_keys(dataset: Dataset, judged: DataFrame, stored: DataFrame) -> DataFrame:
+    """on_existing_key: quarantine. A valid row whose key the table already holds is a duplicate_key."""
+    keys = list(dataset.primary_key)
+    flagged = judged.join(stored.withColumn("__stored", F.lit(True)), on=keys, how="left")
+    duplicate = F.col("__reason").isNull() & F.col("__stored").isNotNull()
+    return flagged.select(
+        *[c for c in judged.columns if c not in ("__reason", "__column")],
+        F.when(duplicate, F.lit("duplicate_key")).otherwise(F.col("__reason")).alias("__reason"),
+        F.when(duplicate, F.lit(",".join(keys))).otherwise(F.col("__column")).alias("__column"),
+    )
+
+
+def _write_curated(
+    dataset: Dataset, judged: DataFrame, table: CuratedTable, branch: str | None, ingest_date: str
+) -> tuple[int, dict[str, Any]]:
+    """Write the run's curated rows to its branch: append, or MERGE INTO by key (on_existing_key: update).
 
     Returns the rows in (counted on every row, before the split into curated and quarantined) and
     the aggregates of the curated rows (counted as they reach the writer), both from this one pass.
+    With no branch (nothing to curate) the same pass runs into Spark's no-op sink.
     """
     everything, curated_rows = Observation("rows_in"), Observation("curated")
     curated = (
         judged.observe(everything, F.count(F.lit(1)).alias("rows"))
         .where(F.col("__reason").isNull())
-        .select(*[c.name for c in dataset.columns])
+        .select(*[c.name for c in dataset.columns], F.lit(ingest_date).alias("ingest_date"))
         .observe(curated_rows, *_curated_metrics(dataset))
     )
-    curated.write.mode("overwrite").partitionBy(*dataset.partition_by).parquet(path)
+    if branch is None:
+        curated.write.format("noop").mode("overwrite").save()
+    elif dataset.on_existing_key == "update":
+        view = f"lake_run_{uuid.uuid4().hex[:12]}"
+        curated.createOrReplaceTempView(view)
+        on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in dataset.primary_key)
+        try:
+            table.spark.sql(
+                f"MERGE INTO {table.branch_name(branch)} t USING {view} s ON {on} "
+                "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
+            )
+        finally:
+            table.spark.catalog.dropTempView(view)
+    else:
+        curated.writeTo(table.branch_name(branch)).append()
     return everything.get["rows"], curated_rows.get
 
 
@@ -377,11 +443,14 @@ def _quarantine_rows(
     )
 
 
-def _write_quarantine(dataset: Dataset, quarantine: DataFrame, path: str) -> dict[str, Any]:
-    """Replace the ingest_date partition of the quarantine, as for curated rows; returns its counts."""
+def _write_quarantine(dataset: Dataset, quarantine: DataFrame, path: str | None) -> dict[str, Any]:
+    """Write the run's quarantined rows (JSON lines) to its own folder; returns their counts."""
     observed = Observation("quarantine")
     writer = quarantine.observe(observed, *_quarantine_metrics(dataset)).write.mode("overwrite")
-    writer.option("ignoreNullFields", False).json(path)
+    if path is None:
+        writer.format("noop").save()
+    else:
+        writer.option("ignoreNullFields", False).json(path)
     return observed.get
 
 

@@ -15,6 +15,7 @@ from typing import Any
 FORMATS = ("csv", "json", "apache_log", "xml")
 DECIMAL_TYPE = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
 NUMERIC_TYPES = ("int", "bigint", "double")
+ON_EXISTING_KEY = ("quarantine", "update")
 # A JSONPath to an array of records: '$[*]' (the document is an array) or '$.Key.Sub[*]'.
 JSON_ROOT = re.compile(r"^\$((?:\.[A-Za-z_][\w-]*)*)(\[\*\])?$")
 
@@ -51,6 +52,15 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Cdc:
+    """Change data capture (AWS DMS): the operation column (I, U, D; absent in full-load files) and
+    the column that orders changes (latest wins)."""
+
+    operation_column: str = "Op"
+    sequence_column: str = "seq"
+
+
+@dataclass(frozen=True)
 class Dataset:
     name: str
     format: str
@@ -65,6 +75,8 @@ class Dataset:
     label: str | None = None
     partition_by: tuple[str, ...] = ()
     ml_thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ML_THRESHOLDS))
+    on_existing_key: str = "quarantine"
+    cdc: Cdc | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -120,6 +132,16 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
     thresholds.update({k: v for k, v in _given(data, "ml_readiness", {}).items() if v is not None})
     thresholds.update(_thresholds_override(ml_thresholds_json))
     null_values = data.get("null_values")
+    on_existing_key = _given(data, "on_existing_key", "quarantine")
+    if on_existing_key not in ON_EXISTING_KEY:
+        raise SpecError(f"dataset {name}: on_existing_key must be one of {', '.join(ON_EXISTING_KEY)}")
+    cdc = None
+    if data.get("cdc") is not None:
+        cdc = Cdc(data["cdc"]["operation_column"], data["cdc"]["sequence_column"])
+        if not _given(data, "primary_key", []):
+            raise SpecError(f"dataset {name}: cdc needs a primary_key (changes are applied per key)")
+    if (on_existing_key == "update" or cdc is not None) and not _given(data, "primary_key", []):
+        raise SpecError(f"dataset {name}: on_existing_key: update needs a primary_key")
     return Dataset(
         name=name,
         format=fmt,
@@ -134,6 +156,8 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
         label=label,
         partition_by=tuple(_given(data, "partition_by", ())),
         ml_thresholds=thresholds,
+        on_existing_key=on_existing_key,
+        cdc=cdc,
     )
 
 

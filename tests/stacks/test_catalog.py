@@ -452,7 +452,7 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     listing = [s for s in statements if s["Action"] == "s3:ListBucket"]
     assert [s["Condition"]["StringLike"]["s3:prefix"] for s in listing] == [
         [raw, f"{raw}*"],
-        [f"{name}/", f"{name}/*", f"_quarantine/{name}/", f"_quarantine/{name}/*"],
+        [f"{name}/", f"{name}/*", f"_quarantine/{name}/", f"_quarantine/{name}/*", f"_consumed/{name}/", f"_consumed/{name}/*"],
         [f"reports/{name}/", f"reports/{name}/*"],
     ]
     assert [s["Resource"] for s in listing] == [bucket_arn(synth, z) for z in ("raw", "curated", "artifacts")]
@@ -473,6 +473,8 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
                 bucket_arn(synth, "curated", f"/{name}_$folder$"),
                 bucket_arn(synth, "curated", f"/_quarantine/{name}/*"),
                 bucket_arn(synth, "curated", f"/_quarantine/{name}_$folder$"),
+                bucket_arn(synth, "curated", f"/_consumed/{name}/*"),
+                bucket_arn(synth, "curated", f"/_consumed/{name}_$folder$"),
                 bucket_arn(synth, "artifacts", f"/reports/{name}/*"),
                 bucket_arn(synth, "artifacts", f"/reports/{name}_$folder$"),
             ],
@@ -488,9 +490,8 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
         glue_arn("database/", curated_db),
         glue_arn("table/", curated_db, f"/{name}"),
     ]
-    assert not any(a in catalog["Action"] for a in ("glue:DeleteTable", "glue:DeleteDatabase", "glue:CreateDatabase"))
-    # Stale partitions of its own table may go; the table itself never.
-    assert "glue:BatchDeletePartition" in catalog["Action"]
+    # What an Iceberg commit through the Glue catalog calls: read, create on the first run, UpdateTable.
+    assert catalog["Action"] == ["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable"]
 
     assert by_actions[("cloudwatch:PutMetricData",)] == {
         "Action": "cloudwatch:PutMetricData",
@@ -537,7 +538,7 @@ def test_no_catalog_policy_allows_a_write_action_on_any_resource(synth):
 
 
 @by_dataset
-def test_the_workflow_crawls_then_curates_when_the_crawl_succeeded(pair):
+def test_the_workflow_curates_and_crawls_side_by_side_when_files_land(pair):
     synth, dataset = pair
     prefix = f"mlake-{synth.env}-{dataset.name}"
     workflow_id, workflow = named(synth, "AWS::Glue::Workflow", prefix)
@@ -547,34 +548,74 @@ def test_the_workflow_crawls_then_curates_when_the_crawl_succeeded(pair):
 
     _, start = named(synth, "AWS::Glue::Trigger", f"{prefix}-start")
     assert start["WorkflowName"] == {"Ref": workflow_id}
-    assert start["Actions"] == [{"CrawlerName": {"Ref": crawler_id}}]
-    if dataset.schedule is None:
-        assert start["Type"] == "ON_DEMAND" and "Schedule" not in start
-    else:
-        assert start["Type"] == "SCHEDULED"
-        assert start["Schedule"] == dataset.schedule
-        assert start["StartOnCreation"] is True
-
-    _, curate = named(synth, "AWS::Glue::Trigger", f"{prefix}-curate")
-    assert curate["WorkflowName"] == {"Ref": workflow_id}
-    assert curate["Type"] == "CONDITIONAL"
-    assert curate["StartOnCreation"] is True
-    assert curate["Predicate"] == {
-        "Conditions": [{"CrawlerName": {"Ref": crawler_id}, "CrawlState": "SUCCEEDED", "LogicalOperator": "EQUALS"}]
-    }
-    assert curate["Actions"] == [{"JobName": {"Ref": job_id}}]
-    assert "EventBatchingCondition" not in curate
+    # The crawl is off the critical path: the job does not wait for it.
+    assert start["Actions"] == [{"JobName": {"Ref": job_id}}, {"CrawlerName": {"Ref": crawler_id}}]
     triggers = [
         t
         for t in synth.resources("catalog", "AWS::Glue::Trigger").values()
         if t["Properties"]["WorkflowName"] == {"Ref": workflow_id}
     ]
-    assert len(triggers) == 2
+    assert len(triggers) == 1
+    rules = {r["Properties"]["Name"]: r["Properties"] for r in synth.resources("catalog", "AWS::Events::Rule").values()}
+    if dataset.on_arrival is None:
+        assert f"{prefix}-arrival" not in rules
+        if dataset.schedule is None:
+            assert start["Type"] == "ON_DEMAND" and "Schedule" not in start
+        else:
+            assert (start["Type"], start["Schedule"], start["StartOnCreation"]) == ("SCHEDULED", dataset.schedule, True)
+        return
+    assert start["Type"] == "EVENT"
+    assert start["EventBatchingCondition"] == {
+        "BatchSize": dataset.on_arrival.batch_size,
+        "BatchWindow": dataset.on_arrival.batch_window_seconds,
+    }
+    arrival = rules[f"{prefix}-arrival"]
+    pattern = arrival["EventPattern"]
+    assert (pattern["source"], pattern["detail-type"]) == (["aws.s3"], ["Object Created"])
+    assert pattern["detail"]["object"] == {"key": [{"prefix": dataset.raw_location}]}
+    assert "-raw-" in json.dumps(pattern["detail"]["bucket"]["name"])
+    (target,) = arrival["Targets"]
+    assert target["Arn"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":glue:", {"Ref": "AWS::Region"}, ":",
+                          {"Ref": "AWS::AccountId"}, f":workflow/{prefix}"]]
+    }
+    role_id = target["RoleArn"]["Fn::GetAtt"][0]
+    (notify,) = policy_of(synth, role_id)
+    assert notify["Action"] == "glue:notifyEvent" and notify["Resource"] == target["Arn"]
+    if dataset.schedule is None:
+        assert f"{prefix}-schedule" not in rules
+    else:
+        assert rules[f"{prefix}-schedule"]["ScheduleExpression"] == dataset.schedule
+        assert rules[f"{prefix}-schedule"]["Targets"] == [target]
 
 
-def test_a_scheduled_dataset_starts_on_its_schedule(dev, prod):
-    assert named(dev, "AWS::Glue::Trigger", "mlake-dev-spam_emails-start")[1]["Schedule"] == "cron(0 2 * * ? *)"
-    assert named(prod, "AWS::Glue::Trigger", "mlake-prod-access_logs-start")[1]["Schedule"] == "cron(15 * * * ? *)"
+def test_the_raw_bucket_sends_its_events_to_eventbridge(synth):
+    buckets = synth.resources("storage", "AWS::S3::Bucket")
+    enabled = [
+        b["Properties"]["BucketName"]
+        for b in buckets.values()
+        if b["Properties"].get("NotificationConfiguration") == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    ]
+    assert len(enabled) == 1 and "-raw-" in json.dumps(enabled[0])
+
+
+@by_dataset
+def test_the_job_writes_iceberg_through_the_glue_catalog(pair):
+    synth, dataset = pair
+    _, job = named(synth, "AWS::Glue::Job", f"mlake-{synth.env}-{dataset.name}-etl")
+    arguments = job["DefaultArguments"]
+    assert arguments["--datalake-formats"] == "iceberg"
+    conf = arguments["--conf"]
+    parts = json.dumps(conf)
+    for setting in (
+        "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        "spark.sql.catalog.glue_catalog=org.apache.iceberg.spark.SparkCatalog",
+        "spark.sql.catalog.glue_catalog.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog",
+        "spark.sql.catalog.glue_catalog.io-impl=org.apache.iceberg.aws.s3.S3FileIO",
+        "spark.sql.catalog.glue_catalog.warehouse=s3://",
+    ):
+        assert setting in parts
+    assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
 
 
 # --- acknowledgments ---------------------------------------------------------------------------
