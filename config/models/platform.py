@@ -102,6 +102,7 @@ class PlatformConfig(StrictModel):
         if self.ingestion.enabled:
             self.ingestion.check_network(self.network)
             self.ingestion.check_datasets(self.catalog)
+            self.ingestion.link_cdc(self.catalog)
         return self
 
     @property

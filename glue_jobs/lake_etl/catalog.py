@@ -11,19 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from .spec import Dataset
-from .table import CuratedTable, column_comment
+from .table import CuratedTable, comment_of
 
 
 def table_input(dataset: Dataset, location: str, metadata_location: str, previous: str | None) -> dict[str, Any]:
     columns = [
-        {
-            "Name": name,
-            "Type": kind,
-            "Comment": "UTC date of the ETL run that wrote the row"
-            if name == "ingest_date"
-            else column_comment(dataset.column(name)),
-        }
-        for name, kind in CuratedTable.columns_of(dataset)
+        {"Name": name, "Type": kind, "Comment": comment_of(dataset, name)} for name, kind in CuratedTable.columns_of(dataset)
     ]
     parameters = {
         "table_type": "ICEBERG",

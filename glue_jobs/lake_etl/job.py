@@ -25,7 +25,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from . import catalog, metrics
+from . import catalog, cdc, metrics
 from .lake_io import S3LakeIO, join_uri, split_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, XML_UNSUPPORTED, empty_input, read_raw
@@ -156,8 +156,9 @@ def run(
         pending = [o for o in listed if (o.uri, o.version) not in consumed]
         log.info("%s: %d raw object(s), %d not curated yet", dataset.name, len(listed), len(pending))
         paths = [io.spark_path(o.uri) for o in pending]
-        raw = read_raw(spark, dataset, paths) if pending else empty_input(spark, dataset)
-        judged = classify(dataset, raw.df, raw.raw_record, F.col(FILE))
+        read_as = dataset.read_as()  # with the CDC operation and sequence columns, when the dataset has CDC
+        raw = read_raw(spark, read_as, paths) if pending else empty_input(spark, read_as)
+        judged = classify(read_as, raw.df, raw.raw_record, F.col(FILE))
         # Besides reading the input once, the cache keeps each write's generated code small: a filter
         # straight after reading and judging makes one method too large for the JVM to compile.
         cached = judged.persist(StorageLevel.MEMORY_AND_DISK)
@@ -168,11 +169,13 @@ def run(
     try:
         # The first action reads the input and fills the cache; everything after reads the cache.
         with _timed(timings, "read_judge_duplicates"):
-            judged, duplicated = mark_duplicates(dataset, cached)
-            if dataset.primary_key and base is not None and dataset.on_existing_key == "quarantine":
+            if dataset.cdc is None:  # change rows repeat keys by design: each one applies in sequence order
+                judged, duplicated = mark_duplicates(dataset, cached)
+            if dataset.primary_key and base is not None and dataset.on_existing_key == "quarantine" and not dataset.cdc:
                 judged = _mark_stored_keys(dataset, judged, table.stored_keys(base, judged))
         with _timed(timings, "write_curated_and_aggregate"):
-            rows_in, curated = _write_curated(dataset, judged, table, branch, ingest_date)
+            changes: dict[str, int] = {}
+            rows_in, curated = _write_curated(dataset, judged, table, branch, ingest_date, base, changes)
         with _timed(timings, "write_quarantine"):
             source_file = io.logical_file(F.col("__file"))
             quarantine = _quarantine_rows(dataset, judged, run_id, raw.record_text(F.col("__raw")), source_file)
@@ -201,6 +204,7 @@ def run(
             "rows_quarantined": rows_quarantined,
             "quarantine_reasons": counts["reasons"],
             "quarantine_columns": counts["by_column"],
+            **({"changes": changes} if dataset.cdc is not None else {}),
             "columns": {"absent_from_input": raw.absent_columns, "ignored_extra": raw.ignored_columns},
             "outputs": {
                 "quarantine": quarantine_uri + "/",
@@ -396,37 +400,60 @@ def _mark_stored_keys(dataset: Dataset, judged: DataFrame, stored: DataFrame) ->
 
 
 def _write_curated(
-    dataset: Dataset, judged: DataFrame, table: CuratedTable, branch: str | None, ingest_date: str
+    dataset: Dataset,
+    judged: DataFrame,
+    table: CuratedTable,
+    branch: str | None,
+    ingest_date: str,
+    base: int | None,
+    changes: dict[str, int],
 ) -> tuple[int, dict[str, Any]]:
-    """Write the run's curated rows to its branch: append, or MERGE INTO by key (on_existing_key: update).
+    """Write the run's curated rows to its branch: append; MERGE INTO by key (on_existing_key: update);
+    or apply them as changes (cdc), filling `changes` with what happened to them.
 
     Returns the rows in (counted on every row, before the split into curated and quarantined) and
     the aggregates of the curated rows (counted as they reach the writer), both from this one pass.
     With no branch (nothing to curate) the same pass runs into Spark's no-op sink.
     """
     everything, curated_rows = Observation("rows_in"), Observation("curated")
+    stored = [name for name, _ in dataset.stored_columns]
+    bookkeeping = [] if dataset.cdc is None else [F.col(dataset.cdc.operation_column).alias("__op"), F.col("__row")]
     curated = (
         judged.observe(everything, F.count(F.lit(1)).alias("rows"))
         .where(F.col("__reason").isNull())
-        .select(*[c.name for c in dataset.columns], F.lit(ingest_date).alias("ingest_date"))
+        .select(*stored, F.lit(ingest_date).alias("ingest_date"), *bookkeeping)
         .observe(curated_rows, *_curated_metrics(dataset))
     )
     if branch is None:
         curated.write.format("noop").mode("overwrite").save()
-    elif dataset.on_existing_key == "update":
-        view = f"lake_run_{uuid.uuid4().hex[:12]}"
-        curated.createOrReplaceTempView(view)
-        on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in dataset.primary_key)
-        try:
-            table.spark.sql(
-                f"MERGE INTO {table.branch_name(branch)} t USING {view} s ON {on} "
-                "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
-            )
-        finally:
-            table.spark.catalog.dropTempView(view)
+    elif dataset.cdc is not None or dataset.on_existing_key == "update":
+        with _materialized(curated) as source:
+            if dataset.cdc is not None:
+                changes.update(cdc.apply(table, branch, dataset, source, base))
+            else:
+                with cdc.temp_view(source) as view:
+                    on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in dataset.primary_key)
+                    table.spark.sql(
+                        f"MERGE INTO {table.branch_name(branch)} t USING {view} s ON {on} "
+                        "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
+                    )
     else:
         curated.writeTo(table.branch_name(branch)).append()
+    if branch is None and dataset.cdc is not None:
+        changes.update(cdc.NO_CHANGES)
     return everything.get["rows"], curated_rows.get
+
+
+@contextmanager
+def _materialized(frame: DataFrame) -> Iterator[DataFrame]:
+    """`frame` computed once (its observed metrics with it) and cut from its lineage: MERGE INTO
+    refuses a source whose plan holds non-deterministic expressions (file names, read order ids)."""
+    cached = frame.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        cached.count()
+        yield cached.localCheckpoint(eager=True)
+    finally:
+        cached.unpersist(blocking=False)
 
 
 def _quarantine_rows(

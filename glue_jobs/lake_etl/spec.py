@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 FORMATS = ("csv", "json", "apache_log", "xml")
@@ -80,6 +80,24 @@ class Dataset:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def stored_columns(self) -> list[tuple[str, str]]:
+        """(name, type) of the curated table's columns (ingest_date aside): the declared columns, and the
+        CDC sequence column (as read) when it is not declared, to judge later changes against."""
+        stored = [(c.name, c.type) for c in self.columns]
+        if self.cdc is not None and self.cdc.sequence_column not in {c.name for c in self.columns}:
+            stored.append((self.cdc.sequence_column, "string"))
+        return stored
+
+    def read_as(self) -> Dataset:
+        """What a run reads: the declared columns, plus the CDC operation and sequence columns when they
+        are not declared (strings, matched by name per file; absent from full-load files)."""
+        if self.cdc is None:
+            return self
+        names = {c.name for c in self.columns}
+        extra = [Column(name=n, source=n) for n in (self.cdc.operation_column, self.cdc.sequence_column) if n not in names]
+        return replace(self, columns=(*self.columns, *extra))
 
     @property
     def json_path(self) -> list[str] | None:

@@ -56,7 +56,7 @@ class CuratedTable:
     @staticmethod
     def columns_of(dataset: Dataset) -> list[tuple[str, str]]:
         """(name, type) of the table: the declared columns, then ingest_date (the run's UTC date)."""
-        return [(c.name, c.type) for c in dataset.columns] + [("ingest_date", "string")]
+        return [*dataset.stored_columns, ("ingest_date", "string")]
 
     def columns(self) -> list[tuple[str, str]]:
         return self.columns_of(self.dataset)
@@ -163,11 +163,16 @@ class CuratedTable:
 
 
 def _comment(dataset: Dataset, name: str) -> str:
-    if name == "ingest_date":
-        text = "UTC date of the ETL run that wrote the row"
-    else:
-        text = column_comment(dataset.column(name))
+    text = comment_of(dataset, name)
     return " COMMENT '" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def comment_of(dataset: Dataset, name: str) -> str:
+    if name == "ingest_date":
+        return "UTC date of the ETL run that wrote the row"
+    if dataset.cdc is not None and name == dataset.cdc.sequence_column and name not in {c.name for c in dataset.columns}:
+        return "CDC sequence of the change that wrote the row (later changes win)"
+    return column_comment(dataset.column(name))
 
 
 def column_comment(column: Column) -> str:

@@ -107,7 +107,7 @@ def test_a_run_failing_half_way_changes_nothing_and_the_next_run_completes_it(la
     table = CuratedTable(lake.spark, first.table.split(".")[0], DATABASE, job.parse_dataset(json.dumps(PEOPLE)), None)
     assert table.snapshot_id() == first.report["snapshot_id"]
     assert [name for (name,) in lake.spark.sql(f"SELECT name FROM {first.table}.refs").collect()] == ["main"]
-    assert not lake.io.local_path(f"s3://{CURATED}/_quarantine/people/ingest_date=2024-05-02").exists()
+    assert not lake.io.local_path(f"s3://{CURATED}/_quarantine/people/ingest_date=2024-05-02/run_id=f2").exists()
 
     retry = lake.run(PEOPLE, ingest_date="2024-05-02", run_id="f3")
     assert retry.report["files_processed"] == 1
