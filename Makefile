@@ -51,9 +51,11 @@ schema: setup
 diagram: synth
 	$(PY) -m tools.diagram cdk.out docs/architecture.png
 
-## bench: median wall time of `make synth` and of the test suite.
+## bench: median wall time of `make synth` and of the test suite; then synth time and limits of dev
+##        and prod with 6, 50, 150 and 300 datasets (benchmarks/synth_scale.py).
 bench: setup
 	$(PY) -m benchmarks.suite
+	$(PY) -m benchmarks.synth_scale
 
 ## demo: curate every sample dataset end to end (moto + local Spark) and print a summary table.
 demo: setup

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Entry point that cdk.json runs: pick the environment, load its config, build the platform,
-run the compliance checks, synthesize.
+run the compliance checks, synthesize, check the deploy-time limits (lake_constructs/limits.py).
 
     npx cdk synth -c env=prod          # through the CDK CLI
     PLATFORM_ENV=prod python app.py    # directly; writes to $CDK_OUTDIR (or a temp dir)
@@ -25,6 +25,7 @@ from aws_cdk import App, Environment, Tags  # noqa: E402
 
 from config import ConfigError, PlatformConfig, load_config  # noqa: E402
 from lake_constructs.compliance import add_rule_packs  # noqa: E402
+from lake_constructs.limits import check_assembly, exceeded  # noqa: E402
 from stacks.pipeline import PipelineStack  # noqa: E402
 from stacks.platform import DataPlatform  # noqa: E402
 
@@ -73,13 +74,28 @@ def main() -> int:
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
+    app = build(config)
+    compliant = True
     try:
-        build(config).synth()
+        app.synth()
     except RuntimeError as error:
         if "ValidationFailed" not in str(error):
             raise
         # The findings are listed above, each with the construct path and the rule to fix.
         print(f"compliance checks failed: {error}".replace("ValidationFailed: ", ""), file=sys.stderr)
+        compliant = False
+    # The assembly is written even when a check fails: its limits are reported as well, all at once.
+    within_limits = check_limits(Path(app.outdir), config) == 0
+    return 0 if compliant and within_limits else 1
+
+
+def check_limits(directory: Path, config: PlatformConfig) -> int:
+    """Refuse an assembly that a deploy would fail on: each figure past its AWS limit, by resource."""
+    over = exceeded(check_assembly(directory, account=config.account, region=config.region))
+    for usage in over:
+        print(f"limit exceeded: {usage.message()} ({usage.limit.source})", file=sys.stderr)
+    if over:
+        print(f"{len(over)} deploy-time limit(s) exceeded: nothing was deployed", file=sys.stderr)
         return 1
     return 0
 

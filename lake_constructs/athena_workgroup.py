@@ -10,7 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from .compliance import acknowledge, wildcard_finding
-from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, prefix_read_statements
+from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, zone_read_statements
 
 ENGINE_VERSION = "Athena engine version 3"
 MIB = 1024 * 1024
@@ -39,8 +39,10 @@ class AthenaWorkgroup(Construct):
 
     `query_policy` is a customer-managed policy `<name>-query` for the workgroup's users; attach
     it to a role, group or permission set. It allows exactly: running and reading queries in this
-    workgroup, reading the Glue catalog entries of `database` and its `tables`, reading the curated
-    objects under `data_prefixes` of `data_bucket`, writing and reading the workgroup's results
+    workgroup, reading the Glue catalog entries of `database` and its tables, reading the objects
+    of `data_bucket` but those under `hidden_prefix` (the curated tables, by the naming contract;
+    the same policy whatever the number of datasets; no table and no object without a
+    `data_bucket`, for a lake with no dataset yet), writing and reading the workgroup's results
     prefix, and using `key` to decrypt data and encrypt results. Pass buckets imported by name
     (`s3.Bucket.from_bucket_name`), so the policy's object wildcards can be acknowledged exactly.
 
@@ -57,9 +59,8 @@ class AthenaWorkgroup(Construct):
         key: kms.IKey,
         bytes_scanned_cutoff_mb: int,
         database: str,
-        tables: list[str],
-        data_bucket: s3.IBucket,
-        data_prefixes: list[str],
+        data_bucket: s3.IBucket | None,
+        hidden_prefix: str,
     ) -> None:
         super().__init__(scope, id)
         self.name = name
@@ -98,9 +99,9 @@ class AthenaWorkgroup(Construct):
                 iam.PolicyStatement(
                     sid="ReadTheCuratedCatalog",
                     actions=CATALOG_READ_ACTIONS,
-                    resources=glue_catalog_arns(self, database, tables),
+                    resources=glue_catalog_arns(self, database, [] if data_bucket is None else ["*"]),
                 ),
-                *prefix_read_statements(data_bucket, data_prefixes),
+                *([] if data_bucket is None else zone_read_statements(data_bucket, hidden=hidden_prefix)),
                 iam.PolicyStatement(
                     sid="WriteAndReadQueryResults",
                     actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
@@ -126,9 +127,17 @@ class AthenaWorkgroup(Construct):
         )
         acknowledge(
             self.query_policy,
-            "Each object wildcard is one curated table's prefix (<curated bucket>/<dataset>/*) or this "
-            "workgroup's results prefix (<results bucket>/<workgroup>/*); the keys below them are chosen at "
-            "run time, by the ETL jobs (partitions, part files) and by Athena (one per query execution id)",
-            *(wildcard_finding(self, data_bucket.arn_for_objects(f"{prefix}*")) for prefix in data_prefixes),
+            "The object wildcards are the curated zone, whose every prefix is a curated table by the naming "
+            f"contract (<curated bucket>/<dataset>/*; the {hidden_prefix}* service folders, quarantine included, "
+            "denied), and this workgroup's results prefix (<results bucket>/<workgroup>/*); the keys below "
+            "them are chosen at run time, by the ETL jobs (partitions, files) and by Athena (query ids)",
             wildcard_finding(self, results_bucket.arn_for_objects(f"{self.results_prefix}*")),
+            *(
+                []
+                if data_bucket is None
+                else [
+                    wildcard_finding(self, data_bucket.arn_for_objects("*")),
+                    wildcard_finding(self, glue_catalog_arns(self, database, ["*"])[-1]),
+                ]
+            ),
         )

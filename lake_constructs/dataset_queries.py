@@ -101,8 +101,9 @@ def saved_queries(database: str, datasets: list[DatasetSpec], preview_rows: int)
 
 
 class DatasetQueries(Construct):
-    """One Athena named query per `saved_queries(...)` entry, in `workgroup`, on `database`. Each
-    depends on the workgroup explicitly, so it is created after it and deleted before it.
+    """One Athena named query per `saved_queries(...)` entry, in `workgroup`, on `database`. Given
+    the workgroup resource, each depends on it explicitly, so it is created after it and deleted
+    before it; given its name, the stack that holds the queries deploys after the workgroup's.
 
     Attributes: `queries` (CfnNamedQuery by query name).
     """
@@ -112,7 +113,7 @@ class DatasetQueries(Construct):
         scope: Construct,
         id: str,
         *,
-        workgroup: athena.CfnWorkGroup,
+        workgroup: athena.CfnWorkGroup | str,
         database: str,
         datasets: list[DatasetSpec],
         preview_rows: int,
@@ -127,7 +128,8 @@ class DatasetQueries(Construct):
                 description=query.description,
                 database=database,
                 query_string=query.sql,
-                work_group=workgroup.ref,
+                work_group=workgroup if isinstance(workgroup, str) else workgroup.ref,
             )
-            named.node.add_dependency(workgroup)
+            if not isinstance(workgroup, str):
+                named.node.add_dependency(workgroup)
             self.queries[query.name] = named

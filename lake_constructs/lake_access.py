@@ -1,7 +1,9 @@
-"""Least-privilege building blocks for reading the lake: catalog ARNs and prefix-scoped S3 statements.
+"""Least-privilege building blocks for reading the lake: catalog ARNs and zone-wide S3 statements.
 
 Every consumer of the curated zone (Athena users, the Redshift Spectrum role) reads the same way:
-the Glue catalog entries of one database and its tables, and the objects under the tables' prefixes.
+the Glue catalog entries of one database and its tables, and the objects of the tables' prefixes,
+granted by the naming contract's patterns (every table of the database, every prefix of the zone
+but its service folders), so a consumer's policy keeps its size whatever the number of datasets.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+# In the curated zone, a dataset's table is under '<dataset>/' (a name that starts with a letter, see
+# config.models.catalog.SNAKE_CASE) and the zone's own folders (the quarantine, `_quarantine/`) start with '_'.
+CURATED_SERVICE_FOLDERS = "_"
 
 # Reading table definitions and partitions; query engines call these with the caller's credentials.
 CATALOG_READ_ACTIONS = [
@@ -33,18 +39,24 @@ def glue_catalog_arns(scope: Construct, database: str, tables: list[str]) -> lis
     return [f"{arn}:catalog", f"{arn}:database/{database}", *(f"{arn}:table/{database}/{table}" for table in tables)]
 
 
-def prefix_read_statements(bucket: s3.IBucket, prefixes: list[str]) -> list[iam.PolicyStatement]:
-    """Read (get and list) the objects under `prefixes` of `bucket`, and nothing else there."""
-    if not prefixes:
-        return []
+def zone_read_statements(bucket: s3.IBucket, *, hidden: str) -> list[iam.PolicyStatement]:
+    """Read (get and list) the objects of `bucket`, but not those whose key starts with `hidden`.
+
+    For a zone whose layout the naming contract fixes (one prefix per dataset, service folders
+    starting with `hidden`), so the grant is a pattern whose size does not grow with the datasets.
+    Listing needs a prefix, and one that does not start with `hidden` (an empty prefix would list
+    the hidden keys too); reading them is denied explicitly.
+    """
+    hidden_prefixes = ["", f"{hidden}*"]
     return [
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects("*")]),
         iam.PolicyStatement(
-            actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in prefixes]
+            effect=iam.Effect.DENY, actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{hidden}*")]
         ),
         iam.PolicyStatement(
             actions=["s3:ListBucket"],
             resources=[bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [*prefixes, *(f"{prefix}*" for prefix in prefixes)]}},
+            conditions={"Null": {"s3:prefix": "false"}, "StringNotLike": {"s3:prefix": hidden_prefixes}},
         ),
         # GetBucketLocation carries no prefix: a separate statement, or the condition above would deny it.
         iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn]),

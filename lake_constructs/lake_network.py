@@ -45,33 +45,27 @@ class LakeNetwork(Construct):
     ) -> None:
         super().__init__(scope, id)
         with_egress = config.nat_gateways > 0
+        masks = config.subnet_masks()
         subnets = [
             ec2.SubnetConfiguration(
                 name=WORKLOAD_SUBNETS,
                 subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS if with_egress else ec2.SubnetType.PRIVATE_ISOLATED,
-                cidr_mask=20,
+                cidr_mask=masks["workload"],
             ),
-            ec2.SubnetConfiguration(name=DATA_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22),
+            ec2.SubnetConfiguration(
+                name=DATA_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=masks["data"]
+            ),
         ]
         if with_egress:
             subnets.insert(
                 0,
                 ec2.SubnetConfiguration(
-                    name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24, map_public_ip_on_launch=False
+                    name="public",
+                    subnet_type=ec2.SubnetType.PUBLIC,
+                    cidr_mask=masks["public"],
+                    map_public_ip_on_launch=False,
                 ),
             )
-        prefix = int(config.cidr.split("/")[1])
-        if prefix > 16:
-            # Smaller VPCs get proportionally smaller subnets, so every tier still fits in every AZ.
-            subnets = [
-                ec2.SubnetConfiguration(
-                    name=s.name,
-                    subnet_type=s.subnet_type,
-                    cidr_mask=s.cidr_mask + prefix - 16,
-                    map_public_ip_on_launch=s.map_public_ip_on_launch,
-                )
-                for s in subnets
-            ]
 
         self.flow_log_group = EncryptedLogGroup(
             self, "FlowLogs", key=key, retention_days=config.flow_log_retention_days, removal_policy=removal_policy

@@ -8,15 +8,16 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from .compliance import acknowledge, wildcard_finding
-from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, prefix_read_statements
+from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, zone_read_statements
 from .lake_role import LakeRole
 
 
 class SpectrumRole(Construct):
     """A role trusted by Redshift, to attach to a cluster. It may:
 
-    - read the Glue catalog entries of `database` and its `tables` (the external schema and its tables);
-    - read the objects under `data_prefixes` of `data_bucket` (the curated tables) and decrypt them with `key`;
+    - read the Glue catalog entries of `database` and its tables (the external schema and its tables);
+    - read the objects of `data_bucket` but those under `hidden_prefix` (the curated tables, by the
+      naming contract: the same policy whatever the number of datasets) and decrypt them with `key`;
     - write (UNLOAD) under `unload_prefix` of `unload_bucket`, encrypting with `key`, and list that prefix.
 
     Nothing else: no catalog writes (the ETL jobs own the tables), no other prefix. Pass buckets
@@ -31,9 +32,8 @@ class SpectrumRole(Construct):
         id: str,
         *,
         database: str,
-        tables: list[str],
         data_bucket: s3.IBucket,
-        data_prefixes: list[str],
+        hidden_prefix: str,
         unload_bucket: s3.IBucket,
         unload_prefix: str,
         key: kms.IKey,
@@ -50,10 +50,10 @@ class SpectrumRole(Construct):
             iam.PolicyStatement(
                 sid="ReadTheCuratedCatalog",
                 actions=CATALOG_READ_ACTIONS,
-                resources=glue_catalog_arns(self, database, tables),
+                resources=glue_catalog_arns(self, database, ["*"]),
             )
         )
-        for statement in prefix_read_statements(data_bucket, data_prefixes):
+        for statement in zone_read_statements(data_bucket, hidden=hidden_prefix):
             self.role.add_to_policy(statement)
         self.role.add_to_policy(
             iam.PolicyStatement(
@@ -84,9 +84,11 @@ class SpectrumRole(Construct):
         )
         acknowledge(
             self.role.policy,
-            "Each object wildcard is one curated table's prefix (<curated bucket>/<dataset>/*), read by "
-            "Spectrum, or <raw bucket>/redshift_unload/*, written by UNLOAD; the keys below them are chosen at "
-            "run time by the ETL jobs (partitions, part files) and by UNLOAD (one file per slice)",
-            *(wildcard_finding(self, data_bucket.arn_for_objects(f"{prefix}*")) for prefix in data_prefixes),
+            "The object wildcards are the curated zone, whose every prefix is a curated table by the naming "
+            f"contract (<curated bucket>/<dataset>/*; the {hidden_prefix}* service folders, quarantine included, "
+            "denied), read by Spectrum, and <raw bucket>/redshift_unload/*, written by UNLOAD; the keys below "
+            "them are chosen at run time by the ETL jobs (partitions, files) and by UNLOAD (one per slice)",
+            wildcard_finding(self, data_bucket.arn_for_objects("*")),
             wildcard_finding(self, unload_bucket.arn_for_objects(f"{unload_prefix}*")),
+            wildcard_finding(self, glue_catalog_arns(self, database, ["*"])[-1]),
         )

@@ -215,6 +215,38 @@ def access_logs(rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
+def weather_observations(rng: random.Random) -> str:
+    """Weather station observations as XML: one <observation> element per record, its station and time
+    as attributes, its measurements as child elements (the multi-variable weather data of the course)."""
+    stations = {"KSEA": 9.0, "KDEN": 4.0, "KMIA": 24.0, "KBOS": 6.0, "KPHX": 21.0}
+    conditions = ["clear", "cloudy", "rain", "snow", "fog"]
+    records = []
+    at = datetime(2024, 3, 1, 0, 0, 0)
+    for i in range(600):
+        station = list(stations)[i % len(stations)]
+        if i % len(stations) == 0:
+            at += timedelta(hours=1)
+        temperature = round(stations[station] + rng.gauss(0, 4), 1)
+        sky = rng.choice(conditions[:3] if temperature > 2 else conditions)
+        records.append(
+            f'  <observation station="{station}" observed_at="{at.isoformat()}Z">\n'
+            f"    <temperature_c>{temperature}</temperature_c>\n"
+            f"    <humidity_pct>{rng.randint(20, 100)}</humidity_pct>\n"
+            f"    <wind_kmh>{rng.randint(0, 60)}</wind_kmh>\n"
+            f"    <conditions>{sky}</conditions>\n"
+            "  </observation>"
+        )
+    records[50] = records[50].replace(' station="KSEA"', "")  # missing_required (station)
+    records[150] = re.sub(r"<temperature_c>[^<]*<", "<temperature_c>warm<", records[150])  # type_mismatch
+    records[250] = re.sub(r"<humidity_pct>[^<]*<", "<humidity_pct>140<", records[250])  # out_of_range
+    records[350] = re.sub(r"<conditions>[^<]*<", "<conditions>hail storm<", records[350])  # not_allowed
+    records[450] = records[449]  # duplicate_key (the same station and time again)
+    body = "\n".join(records)
+    # The last record was cut off mid-write: parse_error (the records before it are read).
+    cut = '\n  <observation station="KBOS" observed_at="2024-03-06T01:00:00Z">\n    <temperature_c>5.'
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<weather>\n' + body + cut + "\n"
+
+
 DATASETS = {
     "characters/characters.json": characters,
     "spam_emails/spam_emails.csv": spam_emails,
@@ -222,6 +254,7 @@ DATASETS = {
     "houses/houses.csv": houses,
     "adult_census/adult_census.csv": adult_census,
     "access_logs/access.log": access_logs,
+    "weather_observations/observations.xml": weather_observations,
 }
 
 

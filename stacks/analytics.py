@@ -9,12 +9,14 @@ from constructs import Construct
 from config import PlatformConfig
 from lake_constructs.athena_workgroup import AthenaWorkgroup
 from lake_constructs.dataset_queries import DatasetQueries
+from lake_constructs.lake_access import CURATED_SERVICE_FOLDERS
 
 from .storage import StorageStack
 
 
 class AnalyticsStack(Stack):
-    """Attributes: `workgroup` (the AthenaWorkgroup), `queries` (the DatasetQueries)."""
+    """Attributes: `workgroup` (the AthenaWorkgroup), `queries` (the DatasetQueries; None with a stack
+    per dataset, where each dataset's stack holds its own)."""
 
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, storage: StorageStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
@@ -31,18 +33,26 @@ class AnalyticsStack(Stack):
             key=storage.key,
             bytes_scanned_cutoff_mb=config.analytics.bytes_scanned_cutoff_mb,
             database=database,
-            tables=[dataset.name for dataset in datasets],
-            data_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", storage.bucket_name(config, "curated")),
-            # Curated tables only: the quarantine prefix (_quarantine/) holds rejected rows, not for querying.
-            data_prefixes=[f"{dataset.name}/" for dataset in datasets],
+            data_bucket=(
+                s3.Bucket.from_bucket_name(self, "CuratedBucket", storage.bucket_name(config, "curated"))
+                if datasets
+                else None
+            ),
+            # Curated tables only: the quarantine (_quarantine/) holds rejected rows, not for querying.
+            hidden_prefix=CURATED_SERVICE_FOLDERS,
         )
-        self.queries = DatasetQueries(
-            self,
-            "Queries",
-            workgroup=self.workgroup.workgroup,
-            database=database,
-            datasets=datasets,
-            preview_rows=config.analytics.preview_rows,
+        # With a stack per dataset, each dataset's saved queries are in its own stack (stacks/datasets.py).
+        self.queries = (
+            None
+            if config.catalog.stack_per_dataset
+            else DatasetQueries(
+                self,
+                "Queries",
+                workgroup=self.workgroup.workgroup,
+                database=database,
+                datasets=datasets,
+                preview_rows=config.analytics.preview_rows,
+            )
         )
         CfnOutput(self, "WorkgroupName", value=self.workgroup.name, description="Athena workgroup of the curated lake")
         CfnOutput(

@@ -1,14 +1,21 @@
-"""Catalog layer: Glue databases, and per dataset a classifier, a raw crawler, an ETL job and a workflow."""
+"""Catalog layer: Glue databases, and per dataset a classifier, a raw crawler, an ETL job and a workflow
+(here, or in the dataset's own stack when `catalog.stack_per_dataset` is on: stacks/datasets.py)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from aws_cdk import Stack
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
+from config.models.catalog import DatasetSpec
+from lake_constructs.compliance import acknowledge
 from lake_constructs.construct_ids import construct_id
+from lake_constructs.curated_dataset import CatalogShared, CuratedDataset
 from lake_constructs.curation_job import CurationJob
 from lake_constructs.dataset_classifier import DatasetClassifier
 from lake_constructs.dataset_crawler import DatasetCrawler
@@ -27,9 +34,11 @@ class CatalogStack(Stack):
     - `raw_database`, `curated_database` (glue.Database), `databases` by zone;
     - `security_configuration` (GlueSecurityConfiguration; its `.security_configuration` is the
       glue.SecurityConfiguration), `job_code` (EtlJobCode);
+    - `shared` (CatalogShared): what every dataset's resources are built from;
     - by dataset name: `classifiers` (DatasetClassifier), `crawlers` (DatasetCrawler: `.crawler`,
       `.role`, `.table_name`), `jobs` (CurationJob: `.job`, `.role`, `.arguments`), `workflows`
-      (DatasetWorkflow), and the roles alone in `crawler_roles` and `job_roles`.
+      (DatasetWorkflow), and the roles alone in `crawler_roles` and `job_roles`, wherever the
+      dataset's resources are (`add_dataset` fills them).
     """
 
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, storage: StorageStack, **kwargs) -> None:
@@ -59,66 +68,74 @@ class CatalogStack(Stack):
         self.raw_database = self.databases["raw"]
         self.curated_database = self.databases["curated"]
 
+        self.security_configuration_name = f"{prefix}-glue"
         self.security_configuration = GlueSecurityConfiguration(
-            self, "SecurityConfiguration", name=f"{prefix}-glue", key=key, removal_policy=removal_policy
+            self, "SecurityConfiguration", name=self.security_configuration_name, key=key, removal_policy=removal_policy
         )
         self.job_code = EtlJobCode(self, "JobCode")
 
+        self.shared = CatalogShared(
+            buckets=buckets,
+            raw_database=self.raw_database,
+            curated_database=self.curated_database,
+            security_configuration=self.security_configuration,
+            job_code=self.job_code,
+            key=key,
+            environment=config.environment,
+            log_retention_days=config.catalog.etl.log_retention_days,
+            removal_policy=removal_policy,
+        )
+        self.config = config
         self.classifiers: dict[str, DatasetClassifier] = {}
         self.crawlers: dict[str, DatasetCrawler] = {}
         self.jobs: dict[str, CurationJob] = {}
         self.workflows: dict[str, DatasetWorkflow] = {}
-        etl = config.catalog.etl
-        for dataset in config.catalog.datasets:
-            scope = Construct(self, construct_id(dataset.name))
-            classifier = DatasetClassifier(scope, "Classifier", name=f"{prefix}-{dataset.name}", dataset=dataset)
-            crawler = DatasetCrawler(
-                scope,
-                "RawCrawler",
-                name=f"{prefix}-{dataset.name}-raw",
-                dataset=dataset,
-                raw_bucket=buckets["raw"],
-                database=self.raw_database,
-                classifier_name=classifier.classifier_name,
-                security_configuration=self.security_configuration,
-                key=key,
-                log_retention_days=etl.log_retention_days,
-                removal_policy=removal_policy,
-            )
-            crawler.crawler.node.add_dependency(classifier.classifier)
-            job = CurationJob(
-                scope,
-                "EtlJob",
-                name=f"{prefix}-{dataset.name}-etl",
-                dataset=dataset,
-                settings=config.catalog.job_settings(dataset.name),
-                code=self.job_code,
-                raw_bucket=buckets["raw"],
-                curated_bucket=buckets["curated"],
-                artifacts_bucket=buckets["artifacts"],
-                curated_database=self.curated_database,
-                security_configuration=self.security_configuration,
-                key=key,
-                environment=config.environment,
-                log_retention_days=etl.log_retention_days,
-                removal_policy=removal_policy,
-            )
-            workflow = DatasetWorkflow(
-                scope,
-                "Workflow",
-                name=f"{prefix}-{dataset.name}",
-                crawler=crawler.crawler,
-                job=job.job,
-                schedule=dataset.schedule,
-                description=f"Curates the new raw files of {dataset.name} and crawls the raw zone",
-                on_arrival=dataset.on_arrival,
-                raw_bucket_name=buckets["raw"].bucket_name,
-                raw_prefix=dataset.raw_location,
-            )
-            self.classifiers[dataset.name] = classifier
-            self.crawlers[dataset.name] = crawler
-            self.jobs[dataset.name] = job
-            self.workflows[dataset.name] = workflow
+        self.crawler_roles: dict[str, iam.IRole] = {}
+        self.job_roles: dict[str, iam.IRole] = {}
+        if not config.catalog.stack_per_dataset:
+            for dataset in config.catalog.datasets:
+                self.add_dataset(self, dataset)
 
-        self.crawler_roles = {name: crawler.role for name, crawler in self.crawlers.items()}
-        self.job_roles = {name: job.role for name, job in self.jobs.items()}
+    def add_dataset(self, scope: Construct, dataset: DatasetSpec) -> CuratedDataset:
+        """The dataset's classifier, crawler, job and workflow, in `scope`: this stack, or a dataset
+        stack (stacks/datasets.py), where the lake's buckets are imported by name again."""
+        shared = self.shared
+        stack = Stack.of(scope)
+        if stack is not self:
+            shared = dataclasses.replace(
+                shared,
+                buckets={
+                    zone: s3.Bucket.from_bucket_name(
+                        stack, f"{zone.capitalize()}Bucket", self.config.bucket_name(zone, stack.account, stack.region)
+                    )
+                    for zone in shared.buckets
+                },
+            )
+        curated = CuratedDataset(
+            scope,
+            construct_id(dataset.name) if stack is self else "Catalog",
+            prefix=self.config.name_prefix,
+            dataset=dataset,
+            settings=self.config.catalog.job_settings(dataset.name),
+            shared=shared,
+        )
+        if stack is not self:
+            for resource, rules in (
+                (curated.crawler.crawler, ["AwsSolutions-GL1"]),
+                (curated.job.job, ["AwsSolutions-GL1", "AwsSolutions-GL3"]),
+            ):
+                acknowledge(
+                    resource,
+                    f"Runs with the platform's Glue security configuration {self.security_configuration_name} (S3 "
+                    "SSE-KMS, CloudWatch logs SSE-KMS, job bookmarks CSE-KMS, see GlueSecurityConfiguration), "
+                    "which the catalog stack defines and this dataset stack receives as a parameter: the rule "
+                    "looks for the configuration in the resource's own stack only",
+                    *rules,
+                )
+        self.classifiers[dataset.name] = curated.classifier
+        self.crawlers[dataset.name] = curated.crawler
+        self.jobs[dataset.name] = curated.job
+        self.workflows[dataset.name] = curated.workflow
+        self.crawler_roles[dataset.name] = curated.crawler.role
+        self.job_roles[dataset.name] = curated.job.role
+        return curated

@@ -14,15 +14,13 @@ from aws_cdk import aws_events as events
 from constructs import Construct
 
 from config import PlatformConfig
-from config.models.catalog import DatasetSpec
 from lake_constructs.alarm_topic import AlarmTopic
 from lake_constructs.construct_ids import construct_id
 from lake_constructs.cost_budget import CostBudget
+from lake_constructs.dataset_alarms import ETL_METRICS, ETL_NAMESPACE, add_dataset_alarms, alarm_names
 from lake_constructs.failure_rule import FailureRule
+from lake_constructs.limits import ALARM_WIDGET_ALARMS
 
-# The ETL job's metrics (the job publishes one datapoint of each per run).
-ETL_NAMESPACE = "MLDataLake/ETL"
-ETL_METRICS = ("RowsIn", "RowsCurated", "RowsQuarantined")
 # How long a failing value must last before the warehouse and DMS alarms fire.
 SUSTAINED = 3
 FIVE_MINUTES = Duration.minutes(5)
@@ -71,8 +69,19 @@ class MonitoringStack(Stack):
         if config.labeling.enabled:
             self._labeling_rule()
 
-        for dataset in config.catalog.datasets:
-            self._dataset_alarms(dataset)
+        # With a stack per dataset, each dataset's alarms are in its own stack (stacks/datasets.py).
+        if not config.catalog.stack_per_dataset:
+            for dataset in config.catalog.datasets:
+                self.alarms.update(
+                    add_dataset_alarms(
+                        self,
+                        prefix=self.prefix,
+                        environment=config.environment,
+                        dataset=dataset,
+                        monitoring=monitoring,
+                        topic=self.topic,
+                    )
+                )
         if config.warehouse.enabled:
             self._warehouse_alarms()
         if config.ingestion.enabled:
@@ -204,56 +213,6 @@ class MonitoringStack(Stack):
         self.alarms[name] = alarm
         return alarm
 
-    def etl_metric(self, dataset: str, metric: str, statistic: str, period: Duration) -> cw.Metric:
-        return cw.Metric(
-            namespace=ETL_NAMESPACE,
-            metric_name=metric,
-            dimensions_map={"Environment": self.config.environment, "Dataset": dataset},
-            statistic=statistic,
-            period=period,
-            label=f"{dataset} {metric}",
-        )
-
-    def _dataset_alarms(self, dataset: DatasetSpec) -> None:
-        monitoring = self.config.monitoring
-        dataset_id = construct_id(dataset.name)
-        hour = Duration.hours(1)
-        self._alarm(
-            f"{dataset_id}QuarantineShare",
-            f"{dataset.name}-quarantine-share",
-            alarm_description=f"More than {monitoring.quarantine_share_percent}% of the rows of an ETL run of "
-            f"{dataset.name} went to quarantine (s3://<curated>/_quarantine/{dataset.name}/)",
-            metric=cw.MathExpression(
-                # A run with no input rows has no share to judge.
-                expression="IF(rowsin > 0, 100 * quarantined / rowsin, 0)",
-                using_metrics={
-                    "rowsin": self.etl_metric(dataset.name, "RowsIn", "Sum", hour),
-                    "quarantined": self.etl_metric(dataset.name, "RowsQuarantined", "Sum", hour),
-                },
-                period=hour,
-                label=f"{dataset.name} quarantined %",
-            ),
-            threshold=monitoring.quarantine_share_percent,
-            comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            # No run in the hour: nothing to judge (the no-run alarm covers missing runs).
-            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-        )
-        if dataset.schedule is not None:
-            window = Duration.hours(monitoring.run_window_hours)
-            self._alarm(
-                f"{dataset_id}NoRun",
-                f"{dataset.name}-no-run",
-                alarm_description=f"No ETL run of {dataset.name} (scheduled {dataset.schedule}) reported rows "
-                f"in the last {monitoring.run_window_hours} hours",
-                metric=self.etl_metric(dataset.name, "RowsIn", "SampleCount", window),
-                threshold=1,
-                comparison_operator=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
-                evaluation_periods=1,
-                # The job publishes RowsIn once per run: no datapoint in the window is no run.
-                treat_missing_data=cw.TreatMissingData.BREACHING,
-            )
-
     def redshift_metric(self, metric: str, statistic: str) -> cw.Metric:
         return cw.Metric(
             namespace="AWS/Redshift",
@@ -331,7 +290,6 @@ class MonitoringStack(Stack):
 
     def _dashboard(self) -> cw.Dashboard:
         config = self.config
-        day = Duration.days(1)
         dashboard = cw.Dashboard(
             self,
             "Dashboard",
@@ -347,16 +305,27 @@ class MonitoringStack(Stack):
                 height=2,
             )
         )
-        if self.alarms:
+        # An alarm status widget shows at most 100 alarms: as many widgets as that takes.
+        alarms = list(self.alarms.values())
+        if config.catalog.stack_per_dataset:
+            alarms += [
+                cw.Alarm.from_alarm_name(self, f"{construct_id(name)}Alarm", name)
+                for dataset in config.catalog.datasets
+                for name in alarm_names(self.prefix, dataset)
+            ]
+        step = ALARM_WIDGET_ALARMS.maximum
+        for start in range(0, len(alarms), step):
+            title = "Alarms" if len(alarms) <= step else f"Alarms {start + 1}-{min(start + step, len(alarms))}"
             dashboard.add_widgets(
-                cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms.values()), width=24, height=3)
+                cw.AlarmStatusWidget(title=title, alarms=alarms[start : start + step], width=24, height=3)
             )
-        datasets = [d.name for d in config.catalog.datasets]
-        if datasets:
+        if config.catalog.datasets:
+            # One search per graph, whatever the number of datasets: each dataset is a line of its own,
+            # labelled with its name, and a new dataset shows up without a change to the dashboard.
             dashboard.add_widgets(
                 cw.GraphWidget(
-                    title="ETL runs per day",
-                    left=[self.etl_metric(name, "RowsIn", "SampleCount", day) for name in datasets],
+                    title="ETL runs per day, by dataset",
+                    left=[self._etl_search("RowsIn", "SampleCount")],
                     width=24,
                     height=6,
                 )
@@ -364,12 +333,12 @@ class MonitoringStack(Stack):
             dashboard.add_widgets(
                 *[
                     cw.GraphWidget(
-                        title=f"{name}: rows per day",
-                        left=[self.etl_metric(name, metric, "Sum", day) for metric in ETL_METRICS],
+                        title=f"{metric} per day, by dataset",
+                        left=[self._etl_search(metric, "Sum")],
                         width=8,
                         height=6,
                     )
-                    for name in datasets
+                    for metric in ETL_METRICS
                 ]
             )
         row = []
@@ -419,6 +388,16 @@ class MonitoringStack(Stack):
         if row:
             dashboard.add_widgets(*row)
         return dashboard
+
+    def _etl_search(self, metric: str, statistic: str) -> cw.MathExpression:
+        search = (
+            f'SEARCH(\'{{{ETL_NAMESPACE},Dataset,Environment}} Environment="{self.config.environment}" '
+            f"MetricName=\"{metric}\"', '{statistic}', 86400)"
+        )
+        # Each series is labelled with its dataset (a dynamic label: the series' Dataset dimension).
+        return cw.MathExpression(
+            expression=search, using_metrics={}, label="${PROP('Dim.Dataset')}", period=Duration.days(1)
+        )
 
     @staticmethod
     def _athena_search(metric: str, statistic: str, workgroup: str, label: str) -> cw.MathExpression:

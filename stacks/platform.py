@@ -9,6 +9,7 @@ from config import PlatformConfig
 
 from .analytics import AnalyticsStack
 from .catalog import CatalogStack
+from .datasets import DatasetsStack
 from .ingestion import IngestionStack
 from .labeling import LabelingStack
 from .monitoring import MonitoringStack
@@ -72,8 +73,16 @@ class DataPlatform(Construct):
             else None
         )
         self.labeling = stack(LabelingStack, "labeling", storage=self.storage) if config.labeling.enabled else None
-        # Last: it watches the other layers by name only (the naming contract), so it references none of them.
+        # It watches the other layers by name only (the naming contract), so it references none of them.
         self.monitoring = stack(MonitoringStack, "monitoring") if config.monitoring.enabled else None
+        # Last: each dataset's stack names the workgroup its saved queries go in and the topic its
+        # alarms notify, so it deploys after the analytics and monitoring stacks.
+        self.datasets = None
+        if config.catalog.stack_per_dataset:
+            self.datasets = stack(DatasetsStack, "datasets", catalog=self.catalog)
+            for layer in (self.analytics, self.monitoring):
+                if layer is not None:
+                    self.datasets.add_dependency(layer)
 
         for key, value in config.tags.items():
             Tags.of(self).add(key, value)

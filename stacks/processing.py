@@ -156,14 +156,15 @@ class ProcessingStack(Stack):
         """The lake as the cluster sees it: every dataset's raw files to read, its curated table and
         quarantine to write (the ETL step), reports and models to write, and the catalog databases."""
         role = self.emr.instance_role
-        datasets = config.catalog.datasets
-        raw_objects = [self._bucket_arn("raw", f"{d.raw_location}*") for d in datasets]
-        # Spark writes a table through a _temporary folder inside it, and EMRFS marks folders with
-        # '<folder>_$folder$' objects beside them: hence '<name>*' rather than '<name>/*'.
-        curated_objects = [self._bucket_arn("curated", f"{d.name}*") for d in datasets]
-        if datasets:
-            curated_objects.append(self._bucket_arn("curated", "_quarantine*"))
-            curated_objects.append(self._bucket_arn("curated", "_consumed*"))  # what each Iceberg table consumed
+        # By the naming contract's patterns, not one ARN per dataset: the cluster is the lake's shared
+        # compute and may run the ETL step of any dataset, and the raw and curated zones hold nothing
+        # but the datasets' prefixes (curated: '<dataset>/' Iceberg tables, the '_quarantine/' and '_consumed/' folders). Spark
+        # writes a table through a _temporary folder inside it, and EMRFS marks folders with
+        # '<folder>_$folder$' objects beside them: every key of the curated zone. The policy keeps its
+        # size whatever the number of datasets.
+        raw_objects = [self._bucket_arn("raw", "*")]
+        curated_objects = [self._bucket_arn("curated", "*")]
+        if config.catalog.datasets:
             role.add_to_policy(
                 iam.PolicyStatement(sid="ReadRawDatasets", actions=["s3:GetObject"], resources=raw_objects)
             )
@@ -212,9 +213,10 @@ class ProcessingStack(Stack):
         )
         acknowledge_wildcards(
             role.policy,
-            "Each wildcard is bounded by the lake's layout: objects under a declared dataset's raw prefix, "
-            "its curated table and the quarantine (read/write for the ETL step), reports/ and models/ in "
-            "artifacts, and the tables and functions of the lake's own two Glue databases",
+            "Each wildcard is bounded by the lake's layout: the objects of the raw zone (every key is under a "
+            "dataset's raw prefix) to read, of the curated zone (the datasets' tables and the quarantine) to "
+            "write for the ETL step, reports/ and models/ in artifacts, and the tables and functions of the "
+            "lake's own two Glue databases",
             [*raw_objects, *curated_objects, *artifact_objects, *catalog_resources],
         )
         acknowledge_wildcards(

@@ -7,6 +7,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
+from lake_constructs.lake_access import CURATED_SERVICE_FOLDERS
 from lake_constructs.redshift_cluster import RedshiftCluster
 from lake_constructs.redshift_schedule import PauseResumeSchedule
 from lake_constructs.redshift_sql import RedshiftSql
@@ -38,17 +39,15 @@ class WarehouseStack(Stack):
         warehouse = config.warehouse
         lake = network.network
         database = config.database_name("curated")
-        tables = [dataset.name for dataset in config.catalog.datasets]
 
         raw_bucket = s3.Bucket.from_bucket_name(self, "RawBucket", storage.bucket_name(config, "raw"))
         self.spectrum_role = SpectrumRole(
             self,
             "Spectrum",
             database=database,
-            tables=tables,
             # Imported by name (the naming contract): the policy's object wildcards are then plain ARNs.
             data_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", storage.bucket_name(config, "curated")),
-            data_prefixes=[f"{table}/" for table in tables],
+            hidden_prefix=CURATED_SERVICE_FOLDERS,
             unload_bucket=raw_bucket,
             unload_prefix=UNLOAD_PREFIX,
             key=storage.key,
@@ -97,7 +96,8 @@ class WarehouseStack(Stack):
                 resume=warehouse.pause_resume.resume,
             )
 
-        example_table = tables[0] if tables else "<table>"
+        datasets = config.catalog.datasets
+        example_table = datasets[0].name if datasets else "<table>"
         unload_location = f"s3://{raw_bucket.bucket_name}/{UNLOAD_PREFIX}"
         self.unload_example_sql = (
             f"UNLOAD ('SELECT * FROM {warehouse.external_schema}.{example_table}') "

@@ -1,11 +1,10 @@
 """Shared base for every config model: unknown keys are errors, values are immutable."""
 
 import ipaddress
-import re
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class StrictModel(BaseModel):
@@ -33,16 +32,31 @@ def require_unique(values: Sequence[str], what: str | None = None) -> None:
     raise ValueError(f"{what} must be unique; repeated: {repeated}")
 
 
-# The cron expressions of Glue triggers and Redshift schedules: six fields, evaluated in UTC.
-CRON = re.compile(r"cron\((\S+\s+){5}\S+\)")
+def located_error(problems: list[tuple[tuple[str | int, ...], Any, str]]) -> ValidationError:
+    """One error per (location, value given, message), raised from a validator: pydantic reports
+    each at its location under the validated field, so the loader names the exact key and line."""
+    return ValidationError.from_exception_data(
+        "PlatformConfig",
+        [
+            {"type": "value_error", "loc": loc, "input": given, "ctx": {"error": ValueError(message)}}
+            for loc, given, message in problems
+        ],
+    )
 
 
-def require_cron(value: str, service: str) -> None:
-    """Reject a schedule of `service` (Glue, Redshift) that is not a six-field cron expression."""
-    if not CRON.fullmatch(value):
-        raise ValueError(
-            f"a {service} schedule is cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), in UTC"
-        )
+def run_checks(value: Any, *checks: Callable[[], None]) -> None:
+    """Run every check of a validated `value` and raise all their problems at once: a check raises
+    ValueError (located at `value` itself) or a located_error."""
+    problems: list[tuple[tuple[str | int, ...], Any, str]] = []
+    for check in checks:
+        try:
+            check()
+        except ValidationError as error:
+            problems += [(e["loc"], e["input"], e["msg"].removeprefix("Value error, ")) for e in error.errors()]
+        except ValueError as error:
+            problems.append(((), value, str(error)))
+    if problems:
+        raise located_error(problems)
 
 
 def ipv4_network(cidr: str) -> ipaddress.IPv4Network:

@@ -6,12 +6,17 @@ checks, ML-readiness profile and alarms are all derived from the declaration.
 
 from __future__ import annotations
 
+import datetime
+import math
 import re
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LogRetentionDays, StrictModel, require_cron, require_unique
+from .base import LogRetentionDays, StrictModel, require_unique
+from .cron import require_cron
+from .java_regex import check_pattern
 
 SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
 DECIMAL_TYPE = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
@@ -62,10 +67,7 @@ class ColumnSpec(StrictModel):
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"not a valid regular expression ({error})") from None
+            check_pattern(value)
         return value
 
     @model_validator(mode="after")
@@ -79,11 +81,75 @@ class ColumnSpec(StrictModel):
             raise ValueError(f"pattern applies to string columns, not {self.type}")
         if self.format is not None and self.type not in ("date", "timestamp"):
             raise ValueError(f"format applies to date and timestamp columns, not {self.type}")
+        if self.allowed is not None:
+            self._check_allowed(self.allowed)
         return self
+
+    def _check_allowed(self, allowed: list[Any]) -> None:
+        """`allowed` is compared with the typed value, so each entry must be a value of the column's
+        type (and pass its other rules): a '1' for an int column, or 1 for a string column, would
+        never match and every row would be quarantined."""
+        for index, value in enumerate(allowed):
+            problem = _not_of_type(value, self.type)
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            if (
+                problem is None
+                and numeric
+                and ((self.min is not None and value < self.min) or (self.max is not None and value > self.max))
+            ):
+                problem = f"outside min/max ({self.min}, {self.max}), so no row could have it"
+            if problem is None and self.pattern is not None and not re.search(self.pattern, value):
+                problem = f"does not match pattern {self.pattern!r}, so no row could have it"
+            if problem is not None:
+                raise ValueError(f"allowed[{index}] {_short(value)}: {problem}")
 
     @property
     def source_name(self) -> str:
         return self.name if self.source is None else self.source
+
+
+INT_RANGE = {"int": 2**31, "bigint": 2**63}
+
+
+def _not_of_type(value: Any, type_: str) -> str | None:
+    """Why `value` (as YAML read it) is not a value of a column of `type_`, or None."""
+    kind = type(value).__name__
+    if type_ == "string":
+        return None if isinstance(value, str) else f"is a {kind}, the column is a string; quote it"
+    if type_ == "boolean":
+        return None if isinstance(value, bool) else f"is a {kind}, the column is boolean: true or false"
+    if type_ in INT_RANGE:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"is a {kind}, the column is {type_}: a whole number, unquoted"
+        bound = INT_RANGE[type_]
+        return None if -bound <= value < bound else f"is outside the range of {type_}"
+    if type_ == "double" or type_.startswith("decimal"):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return f"is a {kind}, the column is {type_}: a finite number, unquoted"
+        match = DECIMAL_TYPE.match(type_)
+        if match:
+            precision, scale = int(match[1]), int(match[2])
+            exact = Decimal(str(value))
+            if exact != exact.quantize(Decimal(1).scaleb(-scale)) or abs(exact) >= Decimal(10) ** (precision - scale):
+                return f"does not fit {type_}"
+        return None
+    # date, timestamp: YAML reads an unquoted ISO date or time as one; a quoted one Spark casts.
+    parse = datetime.date.fromisoformat if type_ == "date" else datetime.datetime.fromisoformat
+    wanted = datetime.date if type_ == "date" else datetime.datetime
+    if isinstance(value, wanted) and (type_ == "timestamp" or not isinstance(value, datetime.datetime)):
+        return None
+    if isinstance(value, str):
+        try:
+            parse(value)
+            return None
+        except ValueError:
+            pass
+    return f"is not a {type_} (ISO format, e.g. {'2024-01-31' if type_ == 'date' else '2024-01-31 08:00:00'})"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 class ReadOptions(StrictModel):
@@ -92,10 +158,19 @@ class ReadOptions(StrictModel):
     delimiter: str = Field(default=",", description="csv: one of comma, pipe, tab, semicolon, Ctrl-A.")
     header: bool = Field(default=True, description="csv: the first line names the columns.")
     quote: str = Field(default='"', max_length=1, description="csv: the quote character.")
+    multiline: bool = Field(
+        default=False,
+        description="csv: quoted fields may hold line breaks; each file is then read whole by one task "
+        "(see docs/etl.md). Off: a file is split across tasks and a field cut by a line break is a parse_error.",
+    )
     json_root: str | None = Field(
         default=None, description="json: JSONPath of the records, e.g. '$.Characters[*]' for a root array."
     )
-    row_tag: str | None = Field(default=None, description="xml: the element that holds one record.")
+    row_tag: str | None = Field(
+        default=None,
+        description="xml: the element that holds one record; a column's source '@name' reads its attribute "
+        "'name', any other source a child element.",
+    )
 
     @field_validator("delimiter")
     @classmethod
@@ -279,6 +354,13 @@ class CatalogConfig(StrictModel):
 
     datasets: list[DatasetSpec] = Field(default_factory=list, description="The datasets the lake curates.")
     etl: EtlSettings = Field(default_factory=EtlSettings, description="Sizing, retries and log retention of ETL jobs.")
+    stack_per_dataset: bool = Field(
+        default=False,
+        description="Each dataset's resources (crawler, job, workflow, saved queries, alarms) in a nested stack "
+        "of its own under '<project>-<environment>-datasets', for any number of datasets; off, they are in "
+        "the catalog, analytics and monitoring stacks, whose 500-resource limit allows about 30 datasets. "
+        "Switching it moves (replaces) every dataset's resources: choose it when the environment is created.",
+    )
 
     @field_validator("datasets")
     @classmethod

@@ -12,15 +12,17 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays, StrictModel, ipv4_network, require_cron, require_unique
+from .base import LayerSwitch, LogRetentionDays, StrictModel, ipv4_network, located_error, require_unique
+from .cron import require_cron
 
 if TYPE_CHECKING:
     from .catalog import CatalogConfig, DatasetSpec
     from .network import NetworkConfig
 
-SOURCE_NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
+SOURCE_NAME = r"^[a-z](-?[a-z0-9])+$"  # DMS identifiers refuse "--" and a trailing "-"
+DMS_RESOURCE_IDENTIFIER_MAX = 31
 EXTRACT_NAME = r"^[a-z][a-z0-9_]*$"
 SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$"
@@ -425,28 +427,37 @@ class IngestionConfig(LayerSwitch):
                 f"{', '.join(missing)} to network.interface_endpoints (or configure network.nat_gateways)"
             )
 
+    def check_identifiers(self, name_prefix: str) -> None:
+        """Each source's task (or serverless replication) is identified as '<prefix>-<source>', also
+        as the ARN's resource identifier, which "can have up to 31 characters" (DMS CreateEndpoint /
+        CreateReplicationTask ResourceIdentifier)."""
+        too_long = [
+            (
+                ("dms", "sources", s, "name"),
+                source.name,
+                f"'{name_prefix}-{source.name}' ({len(name_prefix) + 1 + len(source.name)} characters) "
+                f"is this source's DMS resource identifier, which DMS limits to {DMS_RESOURCE_IDENTIFIER_MAX}; "
+                "shorten the source name (or the project/environment name)",
+            )
+            for s, source in enumerate(self.dms.sources)
+            if len(name_prefix) + 1 + len(source.name) > DMS_RESOURCE_IDENTIFIER_MAX
+        ]
+        if too_long:
+            raise located_error(too_long)
+
     def check_datasets(self, catalog: CatalogConfig) -> None:
         """Every DMS table that names a dataset feeds one the catalog declares, from the table's own
         folder, in the format DMS writes. Raises a ValidationError located at the table's `dataset`
         (so the loader names the field and its line) otherwise."""
         declared = {dataset.name: dataset for dataset in catalog.datasets}
-        for s, source in enumerate(self.dms.sources):
-            for t, table in enumerate(source.tables):
-                if table.dataset is None:
-                    continue
-                problem = _link_problem(source, table, declared)
-                if problem is not None:
-                    raise ValidationError.from_exception_data(
-                        "PlatformConfig",
-                        [
-                            {
-                                "type": "value_error",
-                                "loc": ("ingestion", "dms", "sources", s, "tables", t, "dataset"),
-                                "input": table.dataset,
-                                "ctx": {"error": ValueError(problem)},
-                            }
-                        ],
-                    )
+        problems = [
+            (("dms", "sources", s, "tables", t, "dataset"), table.dataset, problem)
+            for s, source in enumerate(self.dms.sources)
+            for t, table in enumerate(source.tables)
+            if table.dataset is not None and (problem := _link_problem(source, table, declared)) is not None
+        ]
+        if problems:
+            raise located_error(problems)
 
 
     def link_cdc(self, catalog: CatalogConfig) -> None:

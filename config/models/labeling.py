@@ -23,6 +23,18 @@ MAX_SOURCE_CIDRS = 10
 PREFIX = r"^(?!/)(?!.*//)[a-z0-9][a-z0-9_./-]*/$"
 
 
+def check_domain_prefix(value: str) -> None:
+    """Reject a Cognito hosted-domain prefix Cognito would refuse."""
+    if not re.fullmatch(DOMAIN_PREFIX, value):
+        raise ValueError(
+            "a Cognito domain prefix is 1 to 63 lowercase letters, digits and hyphens, "
+            "starting and ending with a letter or digit"
+        )
+    reserved = [word for word in RESERVED_DOMAIN_WORDS if word in value]
+    if reserved:
+        raise ValueError(f"Cognito refuses domain prefixes containing {', '.join(map(repr, reserved))}")
+
+
 class LabelingConfig(LayerSwitch):
     """Ground Truth private workforce (Cognito), work team, labeling role and worker UI templates."""
 
@@ -86,16 +98,8 @@ class LabelingConfig(LayerSwitch):
     @field_validator("domain_prefix")
     @classmethod
     def _domain_prefix(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        if not re.fullmatch(DOMAIN_PREFIX, value):
-            raise ValueError(
-                "a Cognito domain prefix is 1 to 63 lowercase letters, digits and hyphens, "
-                "starting and ending with a letter or digit"
-            )
-        reserved = [word for word in RESERVED_DOMAIN_WORDS if word in value]
-        if reserved:
-            raise ValueError(f"Cognito refuses domain prefixes containing {', '.join(map(repr, reserved))}")
+        if value is not None:
+            check_domain_prefix(value)
         return value
 
     @field_validator("workers")

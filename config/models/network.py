@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays, ipv4_network, require_unique
+from .base import LayerSwitch, LogRetentionDays, ipv4_network, located_error, require_unique
 
 # Interface endpoints this platform knows how to create, by their service suffix.
 # Each is what a private subnet without NAT needs to reach the service named.
@@ -32,6 +32,13 @@ INTERFACE_ENDPOINTS = (
 )
 
 InterfaceEndpoint = Literal[INTERFACE_ENDPOINTS]  # type: ignore[valid-type]
+
+# Subnet sizes of each tier in a /16 VPC (one subnet per tier and AZ); a smaller VPC gets
+# proportionally smaller subnets. "public" exists only with NAT gateways (they live there).
+SUBNET_MASKS_IN_A_16 = {"public": 24, "workload": 20, "data": 22}
+# "The allowed block size is between a /28 netmask and /16 netmask" (VPC subnet sizing,
+# https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+SMALLEST_SUBNET = 28
 
 
 class NetworkConfig(LayerSwitch):
@@ -61,6 +68,26 @@ class NetworkConfig(LayerSwitch):
     def _unique_endpoints(cls, value: list[str]) -> list[str]:
         require_unique(value)
         return value
+
+    def subnet_masks(self) -> dict[str, int]:
+        """Prefix length of each subnet tier ('public' with NAT gateways, 'workload', 'data')."""
+        grow = ipv4_network(self.cidr).prefixlen - 16
+        tiers = SUBNET_MASKS_IN_A_16 if self.nat_gateways > 0 else {**SUBNET_MASKS_IN_A_16, "public": None}
+        return {tier: mask + grow for tier, mask in tiers.items() if mask is not None}
+
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> "NetworkConfig":
+        masks = self.subnet_masks()
+        too_small = {tier: mask for tier, mask in masks.items() if mask > SMALLEST_SUBNET}
+        if too_small:
+            largest = 16 + SMALLEST_SUBNET - max(SUBNET_MASKS_IN_A_16[tier] for tier in masks)
+            described = ", ".join(f"{tier} /{mask}" for tier, mask in too_small.items())
+            message = (
+                f"too small for its subnets ({described}); a subnet is at most /{SMALLEST_SUBNET}: "
+                f"use a VPC of /{largest} or larger"
+            )
+            raise located_error([(("cidr",), self.cidr, message)])
+        return self
 
     @model_validator(mode="after")
     def _nat_within_azs(self) -> "NetworkConfig":

@@ -1,14 +1,16 @@
 """The root of an environment's config: everything the platform is built from."""
 
+import difflib
+import functools
 import re
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from .analytics import AnalyticsConfig
-from .base import StrictModel
+from .base import StrictModel, located_error, run_checks
 from .catalog import CatalogConfig
 from .ingestion import IngestionConfig
-from .labeling import LabelingConfig
+from .labeling import LabelingConfig, check_domain_prefix
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .pipeline import PipelineConfig
@@ -38,7 +40,7 @@ class PlatformConfig(StrictModel):
         description="True lets stateful resources (buckets, keys, databases) be destroyed with the stack.",
     )
     account: str | None = Field(default=None, pattern=r"^\d{12}$", description="AWS account id; optional.")
-    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="AWS region; optional.")
+    region: str | None = Field(default=None, description="AWS region, one the CDK knows (e.g. eu-west-1); optional.")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags put on every resource.")
 
     network: NetworkConfig = NetworkConfig()
@@ -62,48 +64,108 @@ class PlatformConfig(StrictModel):
                 raise ValueError(f"tag {key!r} has a value longer than 256 characters")
         return tags
 
-    @model_validator(mode="after")
-    def _bucket_names_fit(self) -> "PlatformConfig":
-        prefix = self.bucket_prefix
-        if not re.fullmatch(NAME_PATTERN, prefix) or "--" in prefix or prefix.startswith("xn-"):
+    @field_validator("project", "environment")
+    @classmethod
+    def _single_hyphens(cls, value: str, info: ValidationInfo) -> str:
+        # The name goes into Redshift cluster and DMS identifiers, which "cannot end with a hyphen or
+        # contain two consecutive hyphens" (Redshift CreateCluster ClusterIdentifier, DMS
+        # CreateEndpoint EndpointIdentifier constraints).
+        if "--" in value:
             raise ValueError(
-                f"storage.bucket_prefix {prefix!r} would make an invalid bucket name: use lowercase "
-                "letters, digits and single hyphens, starting with a letter and ending with a letter or digit"
+                f"{info.field_name} goes into Redshift and DMS identifiers, which refuse two consecutive hyphens"
             )
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        if value is not None and value not in known_regions():
+            close = difflib.get_close_matches(value, known_regions(), n=3)
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            raise ValueError(f"not a region the CDK knows{hint} Known: {', '.join(known_regions())}")
+        return value
+
+    # Checks across layers are field validators of the later layer, reading the earlier ones from
+    # `info.data` (absent if invalid themselves): each layer's problems are reported even when
+    # another layer is wrong too.
+
+    @field_validator("storage")
+    @classmethod
+    def _bucket_names_fit(cls, storage: StorageConfig, info: ValidationInfo) -> StorageConfig:
+        if "project" not in info.data or "environment" not in info.data:
+            return storage
+        prefix = storage.bucket_prefix or f"{info.data['project']}-{info.data['environment']}"
+        given = storage.bucket_prefix is not None
+        what = "bucket_prefix" if given else "the default bucket prefix (<project>-<environment>)"
+        problem = None
+        if not re.fullmatch(NAME_PATTERN, prefix) or "--" in prefix or prefix.startswith("xn-"):
+            problem = (
+                f"{what} {prefix!r} would make an invalid bucket name: use lowercase letters, digits and "
+                "single hyphens, starting with a letter and ending with a letter or digit"
+            )
+        region = info.data.get("region")
         longest = (
-            len(f"{prefix}-{LONGEST_ZONE}-")
-            + ACCOUNT_DIGITS
-            + 1
-            + (LONGEST_REGION if self.region is None else len(self.region))
+            len(f"{prefix}-{LONGEST_ZONE}-") + ACCOUNT_DIGITS + 1 + (LONGEST_REGION if region is None else len(region))
         )
-        if longest > BUCKET_NAME_MAX:
-            raise ValueError(
-                f"storage.bucket_prefix {prefix!r} is too long: the longest bucket name "
+        if problem is None and longest > BUCKET_NAME_MAX:
+            problem = (
+                f"{what} {prefix!r} is too long: the longest bucket name "
                 f"('{prefix}-{LONGEST_ZONE}-<account>-<region>') would have {longest} characters, "
                 f"S3 allows {BUCKET_NAME_MAX}; shorten it by {longest - BUCKET_NAME_MAX}"
             )
-        return self
+        if problem is not None:
+            raise located_error([(("bucket_prefix",) if given else (), prefix, problem)])
+        return storage
 
     @field_validator("warehouse")
     @classmethod
     def _warehouse_reaches_its_network(cls, warehouse: WarehouseConfig, info: ValidationInfo) -> WarehouseConfig:
-        # `network` is declared first, so it is validated by now (absent if it was invalid itself).
         if "network" in info.data:
             warehouse.check_network(info.data["network"])
         return warehouse
 
-    @model_validator(mode="after")
-    def _processing_fits(self) -> "PlatformConfig":
-        check_processing(self.processing, network=self.network, datasets=self.catalog.datasets)
-        return self
+    @field_validator("processing")
+    @classmethod
+    def _processing_fits(cls, processing: ProcessingConfig, info: ValidationInfo) -> ProcessingConfig:
+        if "network" in info.data and "catalog" in info.data:
+            check_processing(processing, network=info.data["network"], datasets=info.data["catalog"].datasets)
+        return processing
 
-    @model_validator(mode="after")
-    def _ingestion_fits(self) -> "PlatformConfig":
-        if self.ingestion.enabled:
-            self.ingestion.check_network(self.network)
-            self.ingestion.check_datasets(self.catalog)
-            self.ingestion.link_cdc(self.catalog)
-        return self
+    @field_validator("ingestion")
+    @classmethod
+    def _ingestion_fits(cls, ingestion: IngestionConfig, info: ValidationInfo) -> IngestionConfig:
+        if not ingestion.enabled:
+            return ingestion
+        data = info.data
+        run_checks(
+            ingestion,
+            lambda: ingestion.check_network(data["network"]) if "network" in data else None,
+            lambda: ingestion.check_datasets(data["catalog"]) if "catalog" in data else None,
+            lambda: ingestion.link_cdc(data["catalog"]) if "catalog" in data else None,
+            lambda: (
+                ingestion.check_identifiers(f"{data['project']}-{data['environment']}")
+                if "project" in data and "environment" in data
+                else None
+            ),
+        )
+        return ingestion
+
+    @field_validator("labeling")
+    @classmethod
+    def _labeling_domain(cls, labeling: LabelingConfig, info: ValidationInfo) -> LabelingConfig:
+        if (
+            labeling.enabled
+            and labeling.domain_prefix is None
+            and "project" in info.data
+            and "environment" in info.data
+        ):
+            default = f"{info.data['project']}-{info.data['environment']}-labeling"
+            try:
+                check_domain_prefix(default)
+            except ValueError as error:
+                message = f"the default (<project>-<environment>-labeling) is refused: {error}; set domain_prefix"
+                raise located_error([(("domain_prefix",), default, message)]) from None
+        return labeling
 
     @property
     def bucket_prefix(self) -> str:
@@ -125,3 +187,11 @@ class PlatformConfig(StrictModel):
     def database_name(self, zone: str) -> str:
         """Glue database of a zone ('raw', 'curated'): '<project>_<environment>_<zone>'."""
         return f"{self.project}_{self.environment}_{zone}".replace("-", "_")
+
+
+@functools.cache
+def known_regions() -> tuple[str, ...]:
+    """The regions the CDK's region table knows (aws_cdk.region_info), imported only when a region is given."""
+    from aws_cdk.region_info import RegionInfo
+
+    return tuple(sorted(region.name for region in RegionInfo.regions))

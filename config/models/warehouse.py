@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import LayerSwitch, LogRetentionDays, StrictModel, require_cron
+from .base import LayerSwitch, LogRetentionDays, StrictModel
+from .cron import require_cron
 from .network import NetworkConfig
 
 # Current-generation node types, and the most nodes a cluster of each can be created with.

@@ -28,7 +28,7 @@ from pyspark.sql import functions as F
 from . import catalog, cdc, metrics
 from .lake_io import S3LakeIO, join_uri, split_uri
 from .profile import features, label_kind, ml_profile
-from .readers import FILE, XML_UNSUPPORTED, empty_input, read_raw
+from .readers import FILE, read_raw
 from .rules import REASONS, checks, classify, mark_duplicates
 from .spec import Dataset, SpecError, parse_dataset
 from .table import CuratedTable, quote
@@ -127,8 +127,6 @@ def run(
     started = datetime.now(UTC)
     clock = time.perf_counter()
     dataset = parse_dataset(args.dataset_spec, args.ml_thresholds)
-    if dataset.format == "xml":
-        raise SpecError(XML_UNSUPPORTED)
     ingest_date = started.strftime("%Y-%m-%d") if args.ingest_date is None else args.ingest_date
     if not DATE.match(ingest_date):
         raise SpecError(f"--ingest_date must be YYYY-MM-DD, given {ingest_date!r}")
@@ -145,7 +143,7 @@ def run(
 
     timings: dict[str, float] = {}
     curated_bucket, _ = split_uri(args.curated_path)
-    with _timed(timings, "list_and_plan"):  # includes reading a CSV header
+    with _timed(timings, "list_and_plan"):  # includes reading each CSV file's header
         catalog_name = io.iceberg_catalog(spark, f"s3://{curated_bucket}/")
         table = CuratedTable(spark, catalog_name, args.curated_database, dataset, io.table_location(args.curated_path))
         table.ensure()
@@ -157,7 +155,7 @@ def run(
         log.info("%s: %d raw object(s), %d not curated yet", dataset.name, len(listed), len(pending))
         paths = [io.spark_path(o.uri) for o in pending]
         read_as = dataset.read_as()  # with the CDC operation and sequence columns, when the dataset has CDC
-        raw = read_raw(spark, read_as, paths) if pending else empty_input(spark, read_as)
+        raw = read_raw(spark, read_as, paths)
         judged = classify(read_as, raw.df, raw.raw_record, F.col(FILE))
         # Besides reading the input once, the cache keeps each write's generated code small: a filter
         # straight after reading and judging makes one method too large for the JVM to compile.

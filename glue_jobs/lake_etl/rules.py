@@ -6,12 +6,14 @@ first one that fails (`REASONS`); within one rule, columns are checked in declar
 
 1. parse_error       the record could not be read (malformed CSV line, not a JSON object, log line
                      that does not match the format, a document without the records array)
-2. missing_required  a required or primary-key column is missing (absent, empty, or a null token)
+2. missing_required  a required or primary-key column is missing (absent, empty or white space only,
+                     or a null token)
 3. type_mismatch     a value is present but is not a valid value of the column's type
 4. out_of_range      a number is below `min` or above `max`
 5. not_allowed       a value is not one of `allowed`
 6. pattern_mismatch  a string does not match `pattern` (searched: anchor it with ^...$ for a full match)
-7. duplicate_key     an earlier valid row has the same primary key (the first valid row is kept)
+7. duplicate_key     an earlier valid row has the same primary key (the first valid row in
+                     (object key, record) order, `ORDER`, is kept)
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from .readers import raw_value
+from .readers import ORDER, WHITESPACE, raw_value
 from .spec import Column as ColumnSpec
 from .spec import Dataset
 
@@ -40,14 +42,22 @@ INTEGER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)$"
 NUMBER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$"
 NUMBER_DECORATIONS = "$€£,"  # stripped with translate (a character map), cheaper than a regex replace
 PLAIN_NUMBER_CHARS = "0123456789.+-eE"
+# Without a `format`, dates and timestamps are ISO 8601 and nothing else: the whole value must match
+# (Spark's own cast also takes "2023", "2023-01" and "2023-01-05 anything").
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+ISO_TIMESTAMP = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$"
+)
 
 
 def normalized(dataset: Dataset, index: int) -> Column:
-    """The raw string trimmed (of spaces), with the dataset's null tokens turned into null."""
-    trimmed = F.trim(F.col(raw_value(index)))
-    if not dataset.null_values:
-        return trimmed
-    return F.when(~trimmed.isin(list(dataset.null_values)), trimmed)
+    """The raw string trimmed of white space; empty, or one of the dataset's null tokens: null."""
+    trimmed = F.btrim(F.col(raw_value(index)), F.lit(WHITESPACE))
+    tokens = [token for token in dataset.null_values if token.strip(WHITESPACE)]
+    present = trimmed != ""
+    if tokens:
+        present = present & ~trimmed.isin(tokens)
+    return F.when(present, trimmed)
 
 
 def typed(column: ColumnSpec, value: Column) -> Column:
@@ -64,16 +74,24 @@ def typed(column: ColumnSpec, value: Column) -> Column:
         return F.coalesce(plain, decorated)
     if kind == "double" or kind.startswith("decimal"):
         # Only digits, sign, point and exponent reach the plain cast (not NaN, Infinity, 0x1p3 or 1.5d).
+        # A decimal is cast from the text itself (exact, rounded half-up to the scale), never via a double.
         plain = F.when(F.translate(value, PLAIN_NUMBER_CHARS, "") == "", value.cast(kind))
         decorated = F.when(value.rlike(NUMBER), F.translate(value, NUMBER_DECORATIONS, "").cast(kind))
-        return F.coalesce(plain, decorated)
+        number = F.coalesce(plain, decorated)
+        if kind == "double":  # 1e400 casts to Infinity: a double must be finite
+            return F.when(~F.isnan(number) & (F.abs(number) != F.lit(float("inf"))), number)
+        return number
     if kind == "boolean":
         lowered = F.lower(value)
         return F.when(lowered.isin(*TRUE_TOKENS), F.lit(True)).when(lowered.isin(*FALSE_TOKENS), F.lit(False))
     if kind == "date":
-        return F.to_date(value) if column.format is None else F.to_date(value, column.format)
+        if column.format is not None:
+            return F.to_date(value, column.format)
+        return F.when(value.rlike(ISO_DATE), F.to_date(value))
     if kind == "timestamp":
-        return F.to_timestamp(value) if column.format is None else F.to_timestamp(value, column.format)
+        if column.format is not None:
+            return F.to_timestamp(value, column.format)
+        return F.when(value.rlike(ISO_TIMESTAMP), F.to_timestamp(F.translate(value, ",", ".")))
     raise ValueError(f"unknown type {kind}")
 
 
@@ -108,7 +126,7 @@ def classify(dataset: Dataset, raw: DataFrame, raw_record: Column, source_file: 
     """Typed columns, `__reason` and `__column` of the first failing rule 1-6 (null: the row passed).
 
     Also `__raw` (the raw record, for rejected rows only), `__file` (the source file) and, when the
-    dataset has a primary key, `__row` (read order, for `mark_duplicates`). One narrow pass.
+    dataset has a primary key, `__row` (the reader's `ORDER`, for `mark_duplicates`). One narrow pass.
     """
     n = len(dataset.columns)
     normal = raw.select("*", *[normalized(dataset, i).alias(f"__n{i}") for i in range(n)])
@@ -132,7 +150,7 @@ def classify(dataset: Dataset, raw: DataFrame, raw_record: Column, source_file: 
         source_file.alias("__file"),
     ]
     if dataset.primary_key:
-        columns.append(F.monotonically_increasing_id().alias("__row"))
+        columns.append(F.col(ORDER).alias("__row"))
     return judged.select(*columns)
 
 

@@ -68,6 +68,7 @@ class Dataset:
     delimiter: str = ","
     header: bool = True
     quote: str = '"'
+    multiline: bool = False
     json_root: str | None = None
     row_tag: str | None = None
     null_values: tuple[str, ...] = ("",)
@@ -167,6 +168,7 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
         delimiter=options.get("delimiter", ","),
         header=options.get("header", True),
         quote=options.get("quote", '"'),
+        multiline=bool(options.get("multiline", False)),
         json_root=json_root,
         row_tag=options.get("row_tag"),
         null_values=("",) if null_values is None else tuple(null_values),

@@ -111,22 +111,36 @@ def test_the_user_policy_runs_queries_in_this_workgroup_only(synth):
     assert run["Resource"]["Fn::Join"][1][-1] == f":workgroup/mlake-{synth.env}-analytics"
 
 
-def test_the_user_policy_reads_the_curated_catalog_entries_only(dev, configs):
-    read = statement(dev, "ReadTheCuratedCatalog")
+def test_the_user_policy_reads_the_curated_catalog_entries_only(synth, configs):
+    # Every table of the curated database, by pattern: the policy does not grow with the datasets.
+    # No table at all while the lake has no dataset.
+    config = configs[synth.env]
+    database = config.database_name("curated")
+    read = statement(synth, "ReadTheCuratedCatalog")
     assert read["Action"] == CATALOG_READ_ACTIONS
     suffixes = [resource["Fn::Join"][1][-1] for resource in read["Resource"]]
-    tables = sorted(f":table/mlake_dev_curated/{d.name}" for d in configs["dev"].catalog.datasets)
-    assert sorted(suffixes) == sorted([":catalog", ":database/mlake_dev_curated", *tables])
+    tables = [f":table/{database}/*"] if config.catalog.datasets else []
+    assert sorted(suffixes) == sorted([":catalog", f":database/{database}", *tables])
 
 
-def test_the_user_policy_reads_curated_table_prefixes_and_not_the_quarantine(dev, configs):
-    statements = policy(dev)["PolicyDocument"]["Statement"]
-    (get,) = [s for s in statements if s["Action"] == "s3:GetObject"]
-    prefixes = sorted(resource["Fn::Join"][1][-1] for resource in get["Resource"])
-    assert prefixes == sorted(f"/{d.name}/*" for d in configs["dev"].catalog.datasets)
-    assert all(resource["Fn::Join"][1][2] == ":s3:::mlake-dev-curated-" for resource in get["Resource"])
+def test_the_user_policy_reads_the_curated_zone_and_not_the_quarantine(synth, configs):
+    curated = configs[synth.env].bucket_name("curated", "", "").rstrip("-")
+    statements = policy(synth)["PolicyDocument"]["Statement"]
+    if not configs[synth.env].catalog.datasets:
+        assert not [s for s in statements if s["Action"] in ("s3:GetObject", "s3:ListBucket") and "Sid" not in s]
+        return
+    allow, deny = (
+        [s for s in statements if s["Action"] == "s3:GetObject" and s["Effect"] == effect]
+        for effect in ("Allow", "Deny")
+    )
+    ((allow,), (deny,)) = (allow, deny)
+    for get, objects in ((allow, "/*"), (deny, "/_*")):
+        assert get["Resource"]["Fn::Join"][1][2] == f":s3:::{curated}-"
+        assert get["Resource"]["Fn::Join"][1][-1] == objects
+    assert "_quarantine/x".startswith(deny["Resource"]["Fn::Join"][1][-1][1:-1])
     (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket" and "Sid" not in s]
-    assert not any("_quarantine" in prefix for prefix in listing["Condition"]["StringLike"]["s3:prefix"])
+    # A listing names a prefix, and not the empty one or one of the zone's '_' folders.
+    assert listing["Condition"] == {"Null": {"s3:prefix": "false"}, "StringNotLike": {"s3:prefix": ["", "_*"]}}
 
 
 def test_the_user_policy_writes_and_reads_the_workgroup_results_prefix_only(synth):

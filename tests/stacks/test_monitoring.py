@@ -290,12 +290,22 @@ def test_the_dashboard_shows_each_dataset_and_each_enabled_layer(everything_on, 
         return json.dumps(dashboard["Properties"]["DashboardBody"])
 
     full = body(everything_on[1])
-    for dataset in configs["dev"].catalog.datasets:
-        assert f"{dataset.name}: rows per day" in full
+    # The datasets through one search per graph (each dataset a line), whatever their number.
+    (dashboard,) = resources(everything_on[1], "AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    widgets = json.loads("".join(part if isinstance(part, str) else "token" for part in parts))["widgets"]
+    graphs = {w["properties"].get("title"): w["properties"].get("metrics") for w in widgets}
+    for metric in ("RowsIn", "RowsCurated", "RowsQuarantined"):
+        ((search,),) = graphs[f"{metric} per day, by dataset"]
+        assert search["expression"] == (
+            f'SEARCH(\'{{MLDataLake/ETL,Dataset,Environment}} Environment="dev" MetricName="{metric}"\', '
+            "'Sum', 86400)"
+        )
+    assert not [d for d in configs["dev"].catalog.datasets if f"{d.name}: rows per day" in full]
     for marker in ("Athena queries (mlake-dev-analytics)", "Redshift mlake-dev-warehouse", "EMR clusters", "DMS CDC"):
         assert marker in full
     shipped, dev_config = body(dev.template("monitoring")), configs["dev"]
-    assert "ETL runs per day" in shipped
+    assert "ETL runs per day, by dataset" in shipped
     for marker, layer in (("Redshift mlake-dev-warehouse", "warehouse"), ("EMR clusters", "processing")):
         assert (marker in shipped) == getattr(dev_config, layer).enabled, marker
 

@@ -142,15 +142,19 @@ def test_the_spectrum_role_reads_the_curated_catalog_and_tables_and_unloads_to_r
     by_sid = {s.get("Sid"): s for s in statements}
     catalog = by_sid["ReadTheCuratedCatalog"]
     assert catalog["Action"] == CATALOG_READ_ACTIONS
-    tables = [f":table/mlake_dev_curated/{d.name}" for d in configs["dev"].catalog.datasets]
+    database = configs["dev"].database_name("curated")
+    # Every table of the curated database and every object of the curated zone but its '_' folders
+    # (the quarantine), by pattern: the policy does not grow with the datasets.
     assert sorted(r["Fn::Join"][1][-1] for r in catalog["Resource"]) == sorted(
-        [":catalog", ":database/mlake_dev_curated", *tables]
+        [":catalog", f":database/{database}", f":table/{database}/*"]
     )
-    (get,) = [s for s in statements if s["Action"] == "s3:GetObject"]
-    assert all(r["Fn::Join"][1][2] == ":s3:::mlake-dev-curated-" for r in get["Resource"])
-    assert sorted(r["Fn::Join"][1][-1] for r in get["Resource"]) == sorted(
-        f"/{d.name}/*" for d in configs["dev"].catalog.datasets
-    )
+    curated = configs["dev"].bucket_name("curated", "", "").rstrip("-")
+    gets = {s["Effect"]: s["Resource"] for s in statements if s["Action"] == "s3:GetObject"}
+    assert {effect: r["Fn::Join"][1][2] for effect, r in gets.items()} == {
+        "Allow": f":s3:::{curated}-",
+        "Deny": f":s3:::{curated}-",
+    }
+    assert {effect: r["Fn::Join"][1][-1] for effect, r in gets.items()} == {"Allow": "/*", "Deny": "/_*"}
     unload = by_sid["UnloadToTheRawZone"]
     assert sorted(unload["Action"]) == ["s3:AbortMultipartUpload", "s3:PutObject"]
     assert unload["Resource"]["Fn::Join"][1][2] == ":s3:::mlake-dev-raw-"

@@ -1,0 +1,99 @@
+"""Records of one XML file, parsed with the Python standard library (expat) in the executors.
+
+Spark 3.5 has no XML reader, so the job reads each XML file whole (`binaryFile`) and hands its bytes
+to `records`. The mapping, as docs/etl.md states it:
+
+- every element named `row_tag` (namespace prefix ignored) is one record; one nested inside another
+  record is part of that record, not a record of its own;
+- a column whose `source` is `@name` takes the record element's attribute `name`;
+- any other `source` names a child element of the record: its text, with the text of everything
+  inside it (the first such child, when it repeats); an empty element is an empty value;
+- the raw record is the record's own bytes in the file, from `<row_tag` to its end tag.
+
+A file that is not well-formed keeps the records completed before the point where it breaks, and
+the rest of the file, from the start of the record that broke, becomes one parse_error row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from xml.parsers import expat
+
+
+def _local(name: str) -> str:
+    return name.rsplit(":", 1)[-1]
+
+
+def _tag_end(data: bytes, start: int) -> int:
+    """Offset just past the tag that begins at `start` (skips '>' inside quoted attribute values)."""
+    quote = None
+    for index in range(start, len(data)):
+        char = data[index : index + 1]
+        if quote is not None:
+            if char == quote:
+                quote = None
+        elif char in (b'"', b"'"):
+            quote = char
+        elif char == b">":
+            return index + 1
+    return len(data)
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def records(data: bytes, row_tag: str, sources: list[str]) -> Iterator[tuple[list[str | None] | None, str]]:
+    """(values in `sources` order, raw record) per record; values None: a parse_error (the raw text)."""
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    done: list[tuple[list[str | None], str]] = []
+    depth = 0
+    record: dict | None = None
+    last_end = 0
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal depth, record
+        depth += 1
+        if record is None:
+            if _local(name) == row_tag:
+                attrs = {_local(key): value for key, value in attributes.items()}
+                record = {"start": parser.CurrentByteIndex, "depth": depth, "attrs": attrs, "children": {}}
+                record["child"], record["text"] = None, []
+        elif depth == record["depth"] + 1:
+            record["child"], record["text"] = _local(name), []
+
+    def end(name: str) -> None:
+        nonlocal depth, record, last_end
+        if record is not None:
+            if depth == record["depth"] + 1:
+                record["children"].setdefault(record["child"], "".join(record["text"]))
+                record["child"] = None
+            elif depth == record["depth"]:
+                at = parser.CurrentByteIndex
+                # An end tag ends the record; an empty element (<row .../>) ends with its start tag.
+                stop = _tag_end(data, at if data[at : at + 2] == b"</" else record["start"])
+                values = [
+                    record["attrs"].get(s[1:]) if s.startswith("@") else record["children"].get(s) for s in sources
+                ]
+                done.append((values, _text(data[record["start"] : stop])))
+                record, last_end = None, stop
+        depth -= 1
+
+    def characters(text: str) -> None:
+        if record is not None and record["child"] is not None:
+            record["text"].append(text)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError:
+        broken = record["start"] if record is not None else last_end
+        yield from done
+        rest = data[broken:]
+        if rest.strip():
+            yield None, _text(rest).strip()
+        return
+    yield from done
