@@ -158,10 +158,9 @@ class ProcessingStack(Stack):
         role = self.emr.instance_role
         # By the naming contract's patterns, not one ARN per dataset: the cluster is the lake's shared
         # compute and may run the ETL step of any dataset, and the raw and curated zones hold nothing
-        # but the datasets' prefixes (curated: '<dataset>/' Iceberg tables, the '_quarantine/' and '_consumed/' folders). Spark
-        # writes a table through a _temporary folder inside it, and EMRFS marks folders with
-        # '<folder>_$folder$' objects beside them: every key of the curated zone. The policy keeps its
-        # size whatever the number of datasets.
+        # but the datasets' prefixes (curated: '<dataset>/' Iceberg tables, the '_quarantine/' and
+        # '_consumed/' folders). EMRFS marks folders with '<folder>_$folder$' objects beside them:
+        # every key of the curated zone. The policy keeps its size whatever the number of datasets.
         raw_objects = [self._bucket_arn("raw", "*")]
         curated_objects = [self._bucket_arn("curated", "*")]
         if config.catalog.datasets:

@@ -39,7 +39,11 @@ def jars() -> list[Path]:
 
 def _sources() -> list[Path]:
     version = r"-\d+(\.\d+)*\.jar$"
-    found = sorted(p for p in SPARK_JARS.glob("jackson-*.jar") if any(re.match(re.escape(j) + version.lstrip("-"), p.name) for j in JACKSON))
+    found = sorted(
+        p
+        for p in SPARK_JARS.glob("jackson-*.jar")
+        if any(re.match(re.escape(j) + version.lstrip("-"), p.name) for j in JACKSON)
+    )
     if len(found) != len(JACKSON):
         raise RuntimeError(f"expected {', '.join(JACKSON)} jars in {SPARK_JARS}, found {[p.name for p in found]}")
     return found
@@ -57,7 +61,11 @@ def _relocated_jackson() -> Path:
         for source in sources:
             with zipfile.ZipFile(source) as jar:
                 for name in jar.namelist():
-                    if name.endswith("/") or name.startswith("META-INF/versions/") or name.endswith("module-info.class"):
+                    if (
+                        name.endswith("/")
+                        or name.startswith("META-INF/versions/")
+                        or name.endswith("module-info.class")
+                    ):
                         continue
                     data = jar.read(name)
                     if name.endswith(".class"):

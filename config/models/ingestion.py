@@ -459,7 +459,6 @@ class IngestionConfig(LayerSwitch):
         if problems:
             raise located_error(problems)
 
-
     def link_cdc(self, catalog: CatalogConfig) -> None:
         """A dataset fed by a DMS table applies its changes (`cdc`), unless it declares its own: the
         operation column DMS writes (Op) and, as sequence, the commit-time column the source adds."""

@@ -16,7 +16,8 @@ from .table import CuratedTable, comment_of
 
 def table_input(dataset: Dataset, location: str, metadata_location: str, previous: str | None) -> dict[str, Any]:
     columns = [
-        {"Name": name, "Type": kind, "Comment": comment_of(dataset, name)} for name, kind in CuratedTable.columns_of(dataset)
+        {"Name": name, "Type": kind, "Comment": comment_of(dataset, name)}
+        for name, kind in CuratedTable.columns_of(dataset)
     ]
     parameters = {
         "table_type": "ICEBERG",

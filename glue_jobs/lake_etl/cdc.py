@@ -70,14 +70,14 @@ def apply(table: CuratedTable, branch: str, dataset: Dataset, changes: DataFrame
         if base is None:
             stored = spark.createDataFrame([], latest.select(*keys, sequence).schema)
         else:
-            stored = spark.sql(
-                f"SELECT {', '.join(map(_q, [*keys, sequence]))} FROM {table.name} VERSION AS OF {base}"
-            )
+            stored = spark.sql(f"SELECT {', '.join(map(_q, [*keys, sequence]))} FROM {table.name} VERSION AS OF {base}")
         stored = stored.select(*keys, F.col(sequence).alias("__stored_sequence"), F.lit(True).alias("__stored"))
         judged = latest.join(stored, on=keys, how="left")
-        late = F.col("__stored") & F.col("__stored_sequence").isNotNull() & ~(
-            F.col(sequence) >= F.col("__stored_sequence")
-        ).eqNullSafe(True)
+        late = (
+            F.col("__stored")
+            & F.col("__stored_sequence").isNotNull()
+            & ~(F.col(sequence) >= F.col("__stored_sequence")).eqNullSafe(True)
+        )
         delete = F.col("__op") == "D"
         counted = judged.agg(
             F.count(F.lit(1)).alias("latest"),

@@ -23,7 +23,6 @@ from urllib.parse import urlparse
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-
 # The Spark catalog name of the curated tables on Glue and EMR (see lake_constructs/curation_job.py).
 ICEBERG_CATALOG = "glue_catalog"
 

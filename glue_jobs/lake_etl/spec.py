@@ -97,7 +97,9 @@ class Dataset:
         if self.cdc is None:
             return self
         names = {c.name for c in self.columns}
-        extra = [Column(name=n, source=n) for n in (self.cdc.operation_column, self.cdc.sequence_column) if n not in names]
+        extra = [
+            Column(name=n, source=n) for n in (self.cdc.operation_column, self.cdc.sequence_column) if n not in names
+        ]
         return replace(self, columns=(*self.columns, *extra))
 
     @property

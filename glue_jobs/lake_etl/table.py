@@ -134,7 +134,9 @@ class CuratedTable:
         """A branch for the run at `base` (main's snapshot the run planned on)."""
         branch = RUN_BRANCH_PREFIX + re.sub(r"[^A-Za-z0-9_]", "_", run_id) + "_" + uuid.uuid4().hex[:8]
         at = "" if base is None else f" AS OF VERSION {base}"
-        self.spark.sql(f"ALTER TABLE {self.name} CREATE BRANCH {quote(branch)}{at} RETAIN {RUN_BRANCH_RETENTION_DAYS} DAYS")
+        self.spark.sql(
+            f"ALTER TABLE {self.name} CREATE BRANCH {quote(branch)}{at} RETAIN {RUN_BRANCH_RETENTION_DAYS} DAYS"
+        )
         return branch
 
     def branch_name(self, branch: str) -> str:
@@ -170,7 +172,11 @@ def _comment(dataset: Dataset, name: str) -> str:
 def comment_of(dataset: Dataset, name: str) -> str:
     if name == "ingest_date":
         return "UTC date of the ETL run that wrote the row"
-    if dataset.cdc is not None and name == dataset.cdc.sequence_column and name not in {c.name for c in dataset.columns}:
+    if (
+        dataset.cdc is not None
+        and name == dataset.cdc.sequence_column
+        and name not in {c.name for c in dataset.columns}
+    ):
         return "CDC sequence of the change that wrote the row (later changes win)"
     return column_comment(dataset.column(name))
 

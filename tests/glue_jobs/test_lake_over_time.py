@@ -70,7 +70,10 @@ def test_a_file_landing_again_with_new_content_is_a_new_version(lake):
 def test_a_stored_key_is_quarantined_by_default(lake):
     lake.run(PEOPLE, {"day1.csv": DAY1}, run_id="k1")
     second = lake.run(
-        PEOPLE, {"day2.csv": "id,name,age\n2,Bobby,41\n6,Fay,33\n6,Fay again,34\n"}, ingest_date="2024-05-02", run_id="k2"
+        PEOPLE,
+        {"day2.csv": "id,name,age\n2,Bobby,41\n6,Fay,33\n6,Fay again,34\n"},
+        ingest_date="2024-05-02",
+        run_id="k2",
     )
     assert second.report["quarantine_reasons"] == {"duplicate_key": 2}
     assert sorted(json.loads(r["raw_record"])["name"] for r in second.quarantine()) == ["Bobby", "Fay again"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import local_query, local_run
+from tools import local_query, local_run, training_set
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,14 +44,14 @@ def test_sample_dataset_end_to_end(spark, tmp_path, capsys, monkeypatch):
         for line in file.read_text().splitlines()
     ]
     assert sorted(row["reason"] for row in quarantined) == sorted(summary["quarantine_reasons"])
-    reports = next((tmp_path / "lake" / lake["artifacts"] / "reports" / "dog_breeds" / "ingest_date=2024-06-01").glob("run_id=*"))
+    reports = next(
+        (tmp_path / "lake" / lake["artifacts"] / "reports" / "dog_breeds" / "ingest_date=2024-06-01").glob("run_id=*")
+    )
     assert json.loads((reports / "ml_profile.json").read_text())["ml_ready"] is True
     catalog = json.loads((tmp_path / "catalog" / "dog_breeds.json").read_text())
     assert catalog["table"]["DatabaseName"] == "mlake_dev_curated"
     assert catalog["table"]["Parameters"]["table_type"] == "ICEBERG"
-    assert catalog["table"]["StorageDescriptor"]["Location"] == (
-        f"s3://{lake['curated']}/mlake_dev_curated/dog_breeds"
-    )
+    assert catalog["table"]["StorageDescriptor"]["Location"] == (f"s3://{lake['curated']}/mlake_dev_curated/dog_breeds")
 
 
 def test_the_lake_lives_across_runs_and_answers_queries(spark, tmp_path, capsys, monkeypatch):
@@ -60,10 +60,10 @@ def test_the_lake_lives_across_runs_and_answers_queries(spark, tmp_path, capsys,
         monkeypatch.setenv(name, "testing" if name != "AWS_DEFAULT_REGION" else "us-east-1")
     (tmp_path / "day1").mkdir()
     (tmp_path / "day1" / "h1.csv").write_text(
-        "house_id,bedrooms,bathrooms,square_feet,sold_on,price\n1,2,1,900,2024-01-02,\"$100,000\"\n2,3,2,1500,,$150000\n"
+        'house_id,bedrooms,bathrooms,square_feet,sold_on,price\n1,2,1,900,2024-01-02,"$100,000"\n2,3,2,1500,,$150000\n'
     )
     (tmp_path / "day2.csv").write_text(
-        "price,house_id,bedrooms,square_feet\n\"$99,000\",3,1,700\n$1,1,1,700\n"  # house 1 again: quarantined
+        'price,house_id,bedrooms,square_feet\n"$99,000",3,1,700\n$1,1,1,700\n'  # house 1 again: quarantined
     )
     lake = tmp_path / "lake"
 
@@ -80,7 +80,16 @@ def test_the_lake_lives_across_runs_and_answers_queries(spark, tmp_path, capsys,
     assert (again["files_processed"], again["rows_in"], again["table_rows"]) == (0, 0, 3)
     assert again["snapshot_id"] == second["snapshot_id"]
 
-    assert local_query.main(["--workdir", str(lake), "SELECT house_id, price, ingest_date FROM mlake_dev_curated.houses ORDER BY house_id"]) == 0
+    assert (
+        local_query.main(
+            [
+                "--workdir",
+                str(lake),
+                "SELECT house_id, price, ingest_date FROM mlake_dev_curated.houses ORDER BY house_id",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.splitlines() == [
         "house_id,price,ingest_date",
         "1,100000.00,2024-06-01",
@@ -92,6 +101,21 @@ def test_the_lake_lives_across_runs_and_answers_queries(spark, tmp_path, capsys,
     assert capsys.readouterr().out.splitlines() == ["n", "2"]
     assert local_query.main(["--workdir", str(lake), "SELECT * FROM mlake_dev_curated.nothing"]) == 2
     assert "error: the query failed" in capsys.readouterr().err
+
+    # A training set pinned to day 1 reads the same rows after day 2, and its snapshot survives expiry.
+    query = "SELECT house_id, price FROM {table} WHERE bedrooms >= 2"
+    arguments = ["--workdir", str(lake), "pin", "--dataset", "houses", "--name", "day-one"]
+    assert training_set.main([*arguments, "--snapshot-id", str(first["snapshot_id"]), "--query", query]) == 0
+    manifest = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (manifest["snapshot_id"], manifest["rows"], manifest["tag"]) == (first["snapshot_id"], 2, "pin_day_one")
+    expire = (
+        "CALL system.expire_snapshots(table => 'mlake_dev_curated.houses', "
+        "older_than => TIMESTAMP '2999-01-01 00:00:00', retain_last => 1)"
+    )
+    assert local_query.main(["--workdir", str(lake), expire]) == 0
+    capsys.readouterr()
+    assert training_set.main(["--workdir", str(lake), "read", "--dataset", "houses", "--name", "day-one"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["house_id,price", "1,100000.00", "2,150000.00"]
 
 
 @pytest.mark.parametrize(

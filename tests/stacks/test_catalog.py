@@ -452,7 +452,14 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     listing = [s for s in statements if s["Action"] == "s3:ListBucket"]
     assert [s["Condition"]["StringLike"]["s3:prefix"] for s in listing] == [
         [raw, f"{raw}*"],
-        [f"{name}/", f"{name}/*", f"_quarantine/{name}/", f"_quarantine/{name}/*", f"_consumed/{name}/", f"_consumed/{name}/*"],
+        [
+            f"{name}/",
+            f"{name}/*",
+            f"_quarantine/{name}/",
+            f"_quarantine/{name}/*",
+            f"_consumed/{name}/",
+            f"_consumed/{name}/*",
+        ],
         [f"reports/{name}/", f"reports/{name}/*"],
     ]
     assert [s["Resource"] for s in listing] == [bucket_arn(synth, z) for z in ("raw", "curated", "artifacts")]
@@ -576,8 +583,18 @@ def test_the_workflow_curates_and_crawls_side_by_side_when_files_land(pair):
     assert "-raw-" in json.dumps(pattern["detail"]["bucket"]["name"])
     (target,) = arrival["Targets"]
     assert target["Arn"] == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":glue:", {"Ref": "AWS::Region"}, ":",
-                          {"Ref": "AWS::AccountId"}, f":workflow/{prefix}"]]
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":glue:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":workflow/{prefix}",
+            ],
+        ]
     }
     role_id = target["RoleArn"]["Fn::GetAtt"][0]
     (notify,) = policy_of(synth, role_id)
@@ -594,7 +611,8 @@ def test_the_raw_bucket_sends_its_events_to_eventbridge(synth):
     enabled = [
         b["Properties"]["BucketName"]
         for b in buckets.values()
-        if b["Properties"].get("NotificationConfiguration") == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+        if b["Properties"].get("NotificationConfiguration")
+        == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
     ]
     assert len(enabled) == 1 and "-raw-" in json.dumps(enabled[0])
 
