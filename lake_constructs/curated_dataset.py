@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from config.models.catalog import DatasetSpec, EtlJobSettings
+from config.models.catalog import DatasetSpec, EtlJobSettings, TableMaintenance
 
 from .curation_job import CurationJob
 from .dataset_classifier import DatasetClassifier
@@ -35,6 +35,7 @@ class CatalogShared:
     environment: str
     log_retention_days: int
     removal_policy: RemovalPolicy
+    maintenance: TableMaintenance | None = None
 
 
 class CuratedDataset(Construct):
@@ -90,6 +91,7 @@ class CuratedDataset(Construct):
             environment=shared.environment,
             log_retention_days=shared.log_retention_days,
             removal_policy=shared.removal_policy,
+            maintenance=shared.maintenance,
         )
         self.workflow = DatasetWorkflow(
             self,

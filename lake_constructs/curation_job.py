@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from config.models.catalog import DatasetSpec, EtlJobSettings
+from config.models.catalog import DatasetSpec, EtlJobSettings, TableMaintenance
 
 from . import iceberg, scoped_access
 from .compliance import acknowledge
@@ -77,6 +77,7 @@ class CurationJob(Construct):
         log_retention_days: int,
         removal_policy: RemovalPolicy,
         ml_thresholds: str | None = None,
+        maintenance: TableMaintenance | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.job_name = name
@@ -197,3 +198,26 @@ class CurationJob(Construct):
         )
         # A run must not start before its role's permissions exist.
         self.job.node.add_dependency(self.role.policy)
+
+        self.maintenance_trigger: glue.CfnTrigger | None = None
+        if maintenance is not None and maintenance.schedule is not None:
+            # The same job in maintenance mode (Iceberg's rewrite_data_files, expire_snapshots,
+            # remove_orphan_files on this table): one run at a time per job, so upkeep never overlaps a
+            # curation run, and it needs no permission the job lacks (its table prefix, its table).
+            settings_json = maintenance.model_dump_json(exclude={"schedule"})
+            self.maintenance_trigger = glue.CfnTrigger(
+                self,
+                "Maintenance",
+                name=f"{name}-maintenance",
+                description=f"Compacts {dataset.name}, expires its snapshots and removes orphan files",
+                type="SCHEDULED",
+                schedule=maintenance.schedule,
+                start_on_creation=True,
+                actions=[
+                    glue.CfnTrigger.ActionProperty(
+                        job_name=self.job.job_name,
+                        arguments={"--mode": "maintain", "--maintenance": settings_json},
+                    )
+                ],
+            )
+            self.maintenance_trigger.node.add_dependency(self.job)

@@ -337,6 +337,28 @@ class EtlJobSettings(StrictModel):
     max_retries: int = Field(default=1, ge=0, le=10, description="Retries of a failed run.")
 
 
+class TableMaintenance(StrictModel):
+    """Upkeep of the curated Iceberg tables: a scheduled run of each dataset's job in maintenance mode
+    (Iceberg's rewrite_data_files, expire_snapshots, remove_orphan_files). Pinned snapshots (tags) stay."""
+
+    schedule: str | None = Field(
+        default="cron(30 4 ? * SUN *)", description="Glue cron expression of the maintenance runs; null: none."
+    )
+    snapshot_retention_days: int = Field(default=7, ge=1, le=3650, description="Snapshots older than this expire.")
+    snapshots_to_retain: int = Field(default=5, ge=1, le=1000, description="The latest snapshots kept whatever their age.")
+    orphan_file_retention_days: int = Field(
+        default=3, ge=1, le=3650, description="Files no snapshot references are deleted once older than this."
+    )
+    compaction: bool = Field(default=True, description="Rewrite small data files into larger ones first.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            require_cron(value, "Glue")
+        return value
+
+
 class EtlSettings(EtlJobSettings):
     """Catalog-wide ETL job settings, and per-dataset overrides of the sizing."""
 
@@ -346,6 +368,9 @@ class EtlSettings(EtlJobSettings):
     datasets: dict[str, EtlJobOverride] = Field(
         default_factory=dict,
         description="Sizing overrides by dataset name, e.g. {adult_census: {number_of_workers: 10}}.",
+    )
+    maintenance: TableMaintenance = Field(
+        default_factory=TableMaintenance, description="Compaction, snapshot expiry and orphan-file removal."
     )
 
 

@@ -11,6 +11,7 @@ aggregate is computed from that cache.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import time
@@ -32,6 +33,7 @@ from .readers import FILE, read_raw
 from .rules import REASONS, checks, classify, mark_duplicates
 from .spec import Dataset, SpecError, parse_dataset
 from .table import CuratedTable, quote
+from .table import maintain as maintain_table
 
 log = logging.getLogger("lake_etl")
 
@@ -74,6 +76,8 @@ class JobArgs:
     ingest_date: str | None = None
     ml_thresholds: str | None = None
     job_run_id: str | None = None
+    mode: str = "curate"
+    maintenance: str | None = None
 
 
 @dataclass
@@ -107,6 +111,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ingest_date", default=None, help="YYYY-MM-DD; default: today (UTC)")
     parser.add_argument("--ml_thresholds", default=None, help="JSON object overriding ML-readiness thresholds")
     parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", choices=("curate", "maintain"), default="curate", help="maintain: table upkeep")
+    parser.add_argument("--maintenance", default=None, help="JSON: the maintenance settings (catalog.etl.maintenance)")
     return parser
 
 
@@ -484,4 +490,37 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> Ru
     args = parse_args(argv)
     if spark is None:
         spark = SparkSession.builder.appName("curate_dataset").getOrCreate()
+    if args.mode == "maintain":
+        return maintain(spark, args)
     return run(spark, args)
+
+
+def maintain(spark: SparkSession, args: JobArgs, io: Any = None) -> RunResult:
+    """Maintenance mode: compaction, snapshot expiry and orphan-file removal on the dataset's table."""
+    started = datetime.now(UTC)
+    dataset = parse_dataset(args.dataset_spec)
+    settings = json.loads(args.maintenance or "{}")
+    io = S3LakeIO() if io is None else io
+    curated_bucket, _ = split_uri(args.curated_path)
+    catalog_name = io.iceberg_catalog(spark, f"s3://{curated_bucket}/")
+    table = CuratedTable(spark, catalog_name, args.curated_database, dataset, io.table_location(args.curated_path))
+    table.ensure()
+    run_id = _run_id(args, started)
+    report = {
+        "dataset": dataset.name,
+        "run_id": run_id,
+        "started_at": started.isoformat(),
+        "settings": settings,
+        **maintain_table(
+            table,
+            now=started,
+            snapshot_retention_days=int(settings.get("snapshot_retention_days", 7)),
+            snapshots_to_retain=int(settings.get("snapshots_to_retain", 5)),
+            orphan_file_retention_days=int(settings.get("orphan_file_retention_days", 3)),
+            compaction=bool(settings.get("compaction", True)),
+        ),
+        "status": "succeeded",
+    }
+    io.put_json(join_uri(args.report_path, "maintenance", f"run_id={run_id}", "report.json"), report)
+    log.info("%s: maintenance done: %s", dataset.name, report)
+    return RunResult(report, {})

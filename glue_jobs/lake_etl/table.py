@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -162,6 +163,42 @@ class CuratedTable:
 
     def drop_branch(self, branch: str) -> None:
         self.spark.sql(f"ALTER TABLE {self.name} DROP BRANCH IF EXISTS {quote(branch)}")
+
+
+def maintain(
+    table: CuratedTable,
+    *,
+    now: datetime,
+    snapshot_retention_days: int,
+    snapshots_to_retain: int,
+    orphan_file_retention_days: int,
+    compaction: bool,
+) -> dict[str, Any]:
+    """Iceberg's own procedures, in order: compact small files, expire old snapshots (a snapshot a tag
+    or branch references stays: pinned training sets), delete files no snapshot references."""
+    spark, procedures = table.spark, f"{quote(table.catalog)}.system"
+    name = f"{table.database}.{table.dataset.name}"
+    done: dict[str, Any] = {"table": name}
+
+    def stamp(days: int, at: datetime = now) -> str:
+        return (at - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
+
+    if compaction:
+        row = spark.sql(f"CALL {procedures}.rewrite_data_files(table => '{name}')").first()
+        done["rewritten_data_files"], done["added_data_files"] = int(row[0]), int(row[1])
+    row = spark.sql(
+        f"CALL {procedures}.expire_snapshots(table => '{name}', "
+        f"older_than => TIMESTAMP '{stamp(snapshot_retention_days)}', retain_last => {snapshots_to_retain})"
+    ).first()
+    done["expired"] = dict(zip(row.__fields__, [int(v) for v in row], strict=True))
+    orphans = spark.sql(
+        f"CALL {procedures}.remove_orphan_files(table => '{name}', "
+        # Never later than the real clock allows: Iceberg refuses a cutoff within the last 24 hours.
+        f"older_than => TIMESTAMP '{stamp(orphan_file_retention_days, min(now, datetime.now(now.tzinfo)))}')"
+    ).collect()
+    done["orphan_files_deleted"] = len(orphans)
+    done["snapshot_id"] = table.snapshot_id()
+    return done
 
 
 def _comment(dataset: Dataset, name: str) -> str:

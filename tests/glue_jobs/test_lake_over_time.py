@@ -4,12 +4,13 @@ failed and overlapping runs, schema evolution. Every test asserts the table's co
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from py4j.protocol import Py4JJavaError
 
 from glue_jobs.lake_etl import job
-from glue_jobs.lake_etl.table import CuratedTable
+from glue_jobs.lake_etl.table import CuratedTable, maintain
 
 from .conftest import CURATED, DATABASE
 
@@ -147,3 +148,28 @@ def test_a_column_added_to_the_declaration_evolves_the_table(lake):
     assert [tuple(r) for r in rows] == [(1, None), (2, None), (8, "Oslo")]
     # The old snapshot keeps its own schema's rows, untouched.
     assert table_rows(second, first.report["snapshot_id"]) == table_rows(first)
+
+
+def test_maintenance_compacts_and_expires_but_keeps_pinned_snapshots(lake):
+    first = lake.run(PEOPLE, {"day1.csv": DAY1}, run_id="m1")
+    second = lake.run(PEOPLE, {"day2.csv": DAY2}, ingest_date="2024-05-02", run_id="m2")
+    third = lake.run(PEOPLE, {"day3.csv": "id,name,age\n9,Ida,70\n"}, ingest_date="2024-05-03", run_id="m3")
+    spark, table = lake.spark, third.table
+    spark.sql(f"ALTER TABLE {table} CREATE TAG pin_day_one AS OF VERSION {first.report['snapshot_id']}")
+    dataset = job.parse_dataset(json.dumps(PEOPLE))
+    curated = CuratedTable(spark, table.split(".")[0], DATABASE, dataset, None)
+    done = maintain(
+        curated,
+        now=datetime.now(UTC) + timedelta(days=30),
+        snapshot_retention_days=7,
+        snapshots_to_retain=1,
+        orphan_file_retention_days=3,
+        compaction=True,
+    )
+    assert done["rewritten_data_files"] >= 0 and done["orphan_files_deleted"] >= 0
+    snapshots = {s for (s,) in spark.sql(f"SELECT snapshot_id FROM {table}.snapshots").collect()}
+    assert first.report["snapshot_id"] in snapshots  # pinned by its tag
+    assert second.report["snapshot_id"] not in snapshots  # expired
+    assert table_rows(first) == [(1, "Ann", 31, "2024-05-01"), (2, "Bob", 40, "2024-05-01")]
+    now = sorted(tuple(r) for r in spark.sql(f"SELECT id, name, age, ingest_date FROM {table}").collect())
+    assert now == table_rows(third)
