@@ -272,7 +272,13 @@ def test_steps_only_where_config_asks_for_them(dev, prod, configs):
     assert joined(args[3]).endswith(".py")
     options = dict(zip(args[4::2], args[5::2], strict=True))
     assert json.loads(options["--dataset_spec"])["label"] == "breed"
-    assert joined(options["--curated_path"]) == f"s3://{bucket(dev, 'curated')}/dog_breeds/"
+    # The curated Iceberg table through the cluster's Glue-backed catalog (spark-defaults).
+    assert options["--table"] == f"glue_catalog.{configs['dev'].database_name('curated')}.dog_breeds"
+    configurations = {c["Classification"]: c.get("ConfigurationProperties") for c in cluster(dev)["Configurations"]}
+    assert configurations["iceberg-defaults"] == {"iceberg.enabled": "true"}
+    spark_defaults = configurations["spark-defaults"]
+    assert spark_defaults["spark.sql.catalog.glue_catalog.catalog-impl"] == "org.apache.iceberg.aws.glue.GlueCatalog"
+    assert spark_defaults["spark.sql.extensions"] == "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
     assert joined(options["--model_path"]) == f"s3://{bucket(dev, 'artifacts')}/models/dog_breeds/"
 
 
