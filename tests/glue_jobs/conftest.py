@@ -74,7 +74,13 @@ class Run:
             return []
         rows = spark.sql(f"SELECT * FROM {self.table} VERSION AS OF {snapshot}")
         if not whole_table and base is not None:
-            rows = rows.exceptAll(spark.sql(f"SELECT * FROM {self.table} VERSION AS OF {base}"))
+            before = spark.sql(f"SELECT * FROM {self.table} VERSION AS OF {base}")
+            # A column the declaration added since reads as null in the older snapshot.
+            aligned = [
+                c if c in before.columns else f"CAST(NULL AS {rows.schema[c].dataType.simpleString()}) AS {c}"
+                for c in rows.columns
+            ]
+            rows = rows.exceptAll(before.selectExpr(*aligned))
         return [row.asDict() for row in rows.drop("ingest_date").collect()]
 
 

@@ -118,24 +118,22 @@ def test_a_run_failing_half_way_changes_nothing_and_the_next_run_completes_it(la
     assert [r[0] for r in table_rows(retry)] == [1, 2, 3, 4]
 
 
-def test_two_overlapping_runs_cannot_both_commit_the_same_files(lake, monkeypatch):
-    lake.run(PEOPLE, {"day1.csv": DAY1}, run_id="o1")
-    lake.put_raw("people", {"day2.csv": DAY2})
-    commit = CuratedTable.commit
-    overlapping = []
-
-    def slow_commit(self, branch, manifest):
-        if not overlapping:  # while this run is about to commit, another run curates the same files
-            overlapping.append(lake.run(PEOPLE, ingest_date="2024-05-02", run_id="o3"))
-        return commit(self, branch, manifest)
-
-    monkeypatch.setattr(CuratedTable, "commit", slow_commit)
+def test_two_overlapping_runs_cannot_both_commit_the_same_files(lake):
+    """A run planned on a snapshot that another run has moved past cannot commit: Iceberg refuses the
+    fast-forward, and main, the consumed list and the other run's rows stay as they are."""
+    first = lake.run(PEOPLE, {"day1.csv": DAY1}, run_id="o1")
+    dataset = job.parse_dataset(json.dumps(PEOPLE))
+    table = CuratedTable(lake.spark, first.table.split(".")[0], DATABASE, dataset, None)
+    base = table.snapshot_id()
+    late = table.create_branch("o2", base)  # a run planned on day 1's snapshot, still writing...
+    lake.spark.sql(f"INSERT INTO {table.branch_name(late)} VALUES (3, 'Cid', 25, '2024-05-02')")
+    winner = lake.run(PEOPLE, {"day2.csv": DAY2}, ingest_date="2024-05-02", run_id="o3")  # ...when another commits
+    manifest = table.consumed_manifest()
     with pytest.raises(Py4JJavaError, match="not an ancestor"):
-        lake.run(PEOPLE, ingest_date="2024-05-02", run_id="o2")
-    (winner,) = overlapping
-    assert winner.report["files_processed"] == 1
+        table.commit(late, "s3://curated-bucket/_consumed/people/o2.json")
+    table.drop_branch(late)
+    assert table.snapshot_id() == winner.report["snapshot_id"] and table.consumed_manifest() == manifest
     assert [r[0] for r in table_rows(winner)] == [1, 2, 3, 4]
-    monkeypatch.undo()
     after = lake.run(PEOPLE, ingest_date="2024-05-03", run_id="o4")
     assert after.report["files_processed"] == 0 and [r[0] for r in table_rows(after)] == [1, 2, 3, 4]
 
