@@ -11,6 +11,7 @@ python -m benchmarks.synth_scale [--env dev --env prod] [--count 6 --count 50 ..
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -36,7 +37,14 @@ def scaled_config(env: str, count: int, *, stack_per_dataset: bool = True) -> di
     shipped = catalog.get("datasets", [])
     if not shipped:
         raise ValueError(f"{env} declares no dataset to clone")
-    datasets = [dict(dataset) for dataset in shipped[:count]]
+    # Fewer than shipped: keep those the other layers name (DMS sources, EMR steps, labeling).
+    elsewhere = json.dumps({key: value for key, value in data.items() if key != "catalog"})
+    named = [d for d in shipped if f'"{d["name"]}"' in elsewhere]
+    if len(named) > count:
+        raise ValueError(f"{env} names {len(named)} datasets outside the catalog; ask for at least that many")
+    others = [d["name"] for d in shipped if d not in named][: count - len(named)]
+    kept = {d["name"] for d in named} | set(others)
+    datasets = [dict(dataset) for dataset in shipped if dataset["name"] in kept]
     copy = 2
     while len(datasets) < count:
         for dataset in shipped[: count - len(datasets)]:
@@ -87,8 +95,14 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"{os.cpu_count()} cores; synth = app.py with the four rule packs and the limits check")
-    print(f"{'environment':<12}{'datasets':>9}{'stacks':>8}{'synth s':>9}{'s/dataset':>11}{'lint s':>8}")
+    # s/dataset: the synth time divided by the datasets; added s/dataset: what each dataset added
+    # since the previous count (the slope, without the fixed cost of the shared stacks).
+    print(
+        f"{'environment':<12}{'datasets':>9}{'stacks':>8}{'synth s':>9}{'s/dataset':>11}"
+        f"{'added s/dataset':>17}{'lint s':>8}"
+    )
     for env in args.env or ["dev", "prod"]:
+        previous = None
         for count in args.count or COUNTS:
             with tempfile.TemporaryDirectory() as scratch:
                 scratch = Path(scratch)
@@ -103,7 +117,12 @@ def main() -> None:
                         sys.exit(f"cfn-lint of {env} with {count} datasets failed:\n{result.stdout[-4000:]}")
                     linted = f"{lint_seconds:.1f}"
                 stacks = len(list(outdir.glob("*.template.json")))
-                print(f"{env:<12}{count:>9}{stacks:>8}{seconds:>9.1f}{seconds / count:>11.2f}{linted:>8}", flush=True)
+                added = "-" if previous is None else f"{(seconds - previous[1]) / (count - previous[0]):.2f}"
+                previous = (count, seconds)
+                print(
+                    f"{env:<12}{count:>9}{stacks:>8}{seconds:>9.1f}{seconds / count:>11.2f}{added:>17}{linted:>8}",
+                    flush=True,
+                )
                 if count == max(args.count or COUNTS):
                     usages = check_assembly(outdir, account=None, region=None)
                     print("  highest use of each limit:")

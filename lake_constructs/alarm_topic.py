@@ -17,6 +17,12 @@ PUBLISHERS = {
     "cloudwatch.amazonaws.com": ("cloudwatch", "alarm", "*", ArnFormat.COLON_RESOURCE_NAME),
     "budgets.amazonaws.com": ("budgets", "budget", "*", ArnFormat.SLASH_RESOURCE_NAME),
 }
+# Publishers whose KMS requests (made by SNS on their behalf) carry no aws:SourceAccount / aws:SourceArn:
+# the SNS developer guide, "Enable compatibility between event sources from AWS services and encrypted
+# topics" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services),
+# says those condition keys are not supported in the key policy for EventBridge publishing to an encrypted
+# topic. A key statement conditioned on them denies every delivery, seen only in the rule's FailedInvocations.
+NO_SOURCE_CONDITIONS_IN_KEY_POLICY = frozenset({"events.amazonaws.com"})
 
 
 class AlarmTopic(Construct):
@@ -28,10 +34,15 @@ class AlarmTopic(Construct):
     services out of the data key's policy, and lets the storage stack stay free of references to
     monitoring (about 1 USD a month).
 
-    Key: rotated yearly; its policy lets the three publishing services generate data keys only when
-    the request comes from this account (`aws:SourceAccount`). Topic policy: the same services may
-    `sns:Publish` only from an EventBridge rule, alarm or budget of this account (`aws:SourceArn`
-    and `aws:SourceAccount`); any request without TLS is denied.
+    Key: rotated yearly; its policy lets the three publishing services generate data keys and
+    decrypt only for this topic (`kms:EncryptionContext:aws:sns:topicArn`, the context SNS puts on
+    every KMS request of an encrypted topic). CloudWatch alarms and budgets are further held to
+    alarms and budgets of this account (`aws:SourceArn`, `aws:SourceAccount`), as the SNS guide's
+    key policy for AWS event sources shows; EventBridge is not, because the SNS guide says those
+    keys are not supported in the key policy for EventBridge (its deliveries would all fail).
+    Topic policy: the same services may `sns:Publish` only from an EventBridge rule, alarm or budget
+    of this account (`aws:SourceArn` and `aws:SourceAccount`, which SNS evaluates for each of them);
+    any request without TLS is denied.
 
     Attributes: `key`, `topic`, `subscriptions` (one per e-mail).
     """
@@ -54,14 +65,20 @@ class AlarmTopic(Construct):
             description=f"Encrypts the alarm topic {topic_name}",
             removal_policy=removal_policy,
         )
-        for service in PUBLISHERS:
+        # Built from the name, not the topic's Ref: the topic already refers to the key.
+        topic_arn = stack.format_arn(service="sns", resource=topic_name)
+        for service, (arn_service, resource, name, arn_format) in PUBLISHERS.items():
+            conditions: dict = {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}}
+            if service not in NO_SOURCE_CONDITIONS_IN_KEY_POLICY:
+                conditions["StringEquals"]["aws:SourceAccount"] = stack.account
+                conditions["ArnLike"] = {"aws:SourceArn": _source_arn(stack, arn_service, resource, name, arn_format)}
             self.key.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"Allow{service.split('.')[0].capitalize()}ToEncryptNotifications",
                     principals=[iam.ServicePrincipal(service)],
                     actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                    conditions=conditions,
                 )
             )
 
@@ -74,14 +91,7 @@ class AlarmTopic(Construct):
             enforce_ssl=True,
         )
         for service, (arn_service, resource, name, arn_format) in PUBLISHERS.items():
-            source_arn = stack.format_arn(
-                service=arn_service,
-                resource=resource,
-                resource_name=name,
-                arn_format=arn_format,
-                # Budgets ARNs have no region.
-                region="" if arn_service == "budgets" else None,
-            )
+            source_arn = _source_arn(stack, arn_service, resource, name, arn_format)
             self.topic.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"Allow{arn_service.capitalize()}ToPublish",
@@ -104,6 +114,17 @@ class AlarmTopic(Construct):
             )
             for index, address in enumerate(emails)
         ]
+
+
+def _source_arn(stack: Stack, service: str, resource: str, name: str, arn_format: ArnFormat) -> str:
+    return stack.format_arn(
+        service=service,
+        resource=resource,
+        resource_name=name,
+        arn_format=arn_format,
+        # Budgets ARNs have no region.
+        region="" if service == "budgets" else None,
+    )
 
 
 @jsii.implements(events.IRuleTarget)

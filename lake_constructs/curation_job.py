@@ -13,8 +13,8 @@ from config.models.catalog import DatasetSpec, EtlJobSettings, TableMaintenance
 
 from . import iceberg, scoped_access
 from .compliance import acknowledge
-from .encrypted_log_group import EncryptedLogGroup
 from .etl_job_code import EtlJobCode
+from .glue_job_logs import GLUE_METRICS_NAMESPACE, GlueJobLogs, put_metrics
 from .glue_security_configuration import GlueSecurityConfiguration
 from .lake_role import LakeRole
 
@@ -44,17 +44,20 @@ class CurationJob(Construct):
       and commit apart from the table).
     - One run at a time: a second, overlapping run would find its commit refused (Iceberg's
       fast-forward check) and fail; there is no point in starting it.
-    - Continuous logging to the job's own encrypted log group; Glue's output and error log groups
-      (named after the role and security configuration) are created ahead too, with the same
-      retention, so no log group of the job lives forever.
+    - Logs: Glue 5.1 writes its two log groups in real time (no continuous-logging flags, which are
+      for Glue 4.0 and earlier); `--custom-logGroup-prefix` names them `/aws-glue/jobs/<job>/error`
+      and `/output`, created ahead here with the retention and the platform key (GlueJobLogs).
     - IAM (`role`, a LakeRole): read the raw prefix; read, write and delete under the curated
       table's folder, its consumed-objects folder, the quarantine and report prefixes of this
       dataset only; encrypt and decrypt with the key; read and write only this dataset's curated
-      table (and read the database): what an Iceberg commit through the Glue catalog calls; put metrics only in
-      the `MLDataLake/ETL` namespace; write only its log groups; get only the two code objects.
+      table (and read the database): what an Iceberg commit through the Glue catalog calls; put
+      metrics only in the `MLDataLake/ETL` namespace (the row counts) and Glue's own `Glue`
+      namespace (the job and observability metrics the job publishes with this role); write only
+      its two log groups; get only the two code objects. S3 grants follow what Spark's S3A file
+      system calls (see scoped_access).
 
-    Attributes: `job` (PySparkEtlJob), `job_name`, `role`, `log_group` (continuous logs),
-    `output_log_group`, `error_log_group`, `arguments` (the contract arguments), `curated_path`,
+    Attributes: `job` (PySparkEtlJob), `job_name`, `role`, `logs` (GlueJobLogs), `output_log_group`,
+    `error_log_group`, `arguments` (the contract arguments), `curated_path`,
     `quarantine_path`, `report_path`, `table_name`.
     """
 
@@ -109,23 +112,15 @@ class CurationJob(Construct):
             description=f"ETL job {name}: raw {dataset.raw_location} to the curated table {dataset.name}",
         )
 
-        def log_group(id: str, log_group_name: str | None) -> EncryptedLogGroup:
-            return EncryptedLogGroup(
-                self,
-                id,
-                key=key,
-                retention_days=log_retention_days,
-                removal_policy=removal_policy,
-                log_group_name=log_group_name,
-            )
-
-        self.log_group = log_group("Logs", f"/aws-glue/jobs/{name}").log_group
-        self.output_log_group = log_group(
-            "OutputLogs", security_configuration.job_log_group_name(self.role.role_name, "output")
-        ).log_group
-        self.error_log_group = log_group(
-            "ErrorLogs", security_configuration.job_log_group_name(self.role.role_name, "error")
-        ).log_group
+        self.logs = GlueJobLogs(
+            self,
+            "Logs",
+            job_name=name,
+            key=key,
+            retention_days=log_retention_days,
+            removal_policy=removal_policy,
+        )
+        self.output_log_group, self.error_log_group = self.logs.output_log_group, self.logs.error_log_group
 
         data_access = [
             *scoped_access.read_prefix(raw_bucket, dataset.raw_location),
@@ -134,6 +129,13 @@ class CurationJob(Construct):
         ]
         for statement in data_access:
             self.role.add_to_policy(statement)
+        # What Spark's S3A file system HEADs besides the objects: each prefix's bare key and ancestors.
+        for bucket, prefixes in (
+            (raw_bucket, [dataset.raw_location]),
+            (curated_bucket, [curated_prefix, quarantine_prefix]),
+            (artifacts_bucket, [report_prefix]),
+        ):
+            self.role.add_to_policy(scoped_access.head_probes(bucket, prefixes))
         acknowledge(
             self.role.policy,
             f"Objects under this dataset's own prefixes only (raw {dataset.raw_location}, curated {curated_prefix}, "
@@ -152,24 +154,15 @@ class CurationJob(Construct):
                 resources=scoped_access.catalog_table_arns(self, curated_database.database_name, self.table_name),
             )
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
-            )
-        )
+        self.role.add_to_policy(put_metrics(METRICS_NAMESPACE, GLUE_METRICS_NAMESPACE))
         acknowledge(
             self.role.policy,
             "cloudwatch:PutMetricData has no resource-level permissions (its resource is always '*'); the "
-            f"statement allows it only for the {METRICS_NAMESPACE} namespace (condition cloudwatch:namespace)",
+            f"statement allows it only for the {METRICS_NAMESPACE} and {GLUE_METRICS_NAMESPACE} namespaces "
+            "(condition cloudwatch:namespace)",
             "AwsSolutions-IAM5[Resource::*]",
         )
-        self.role.add_to_policy(
-            scoped_access.write_log_groups(
-                [g.log_group_arn for g in (self.log_group, self.output_log_group, self.error_log_group)]
-            )
-        )
+        self.role.add_to_policy(self.logs.write())
 
         self.job = glue.PySparkEtlJob(
             self,
@@ -188,9 +181,11 @@ class CurationJob(Construct):
             max_retries=settings.max_retries,
             max_concurrent_runs=1,
             security_configuration=security_configuration.security_configuration,
-            continuous_logging=glue.ContinuousLoggingProps(enabled=True, log_group=self.log_group),
+            # The continuous-logging flags are Glue 4.0's; Glue 5.1 logs as GlueJobLogs says.
+            continuous_logging=glue.ContinuousLoggingProps(enabled=False),
             default_arguments={
                 **self.arguments,
+                **self.logs.arguments,
                 "--job-bookmark-option": "job-bookmark-disable",
                 "--datalake-formats": iceberg.DATALAKE_FORMATS,
                 "--conf": iceberg.glue_conf_argument(curated_bucket.s3_url_for_object()),

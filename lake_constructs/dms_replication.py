@@ -11,7 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct, IDependable
+from constructs import Construct
 
 from config.models.ingestion import DmsConfig, DmsSource
 
@@ -108,7 +108,6 @@ class DmsCapacity(Construct):
         subnets: ec2.SubnetSelection,
         key: kms.IKey,
         removal_policy: RemovalPolicy,
-        requires: list[IDependable],
     ) -> None:
         super().__init__(scope, id)
         self.security_group = ec2.SecurityGroup(
@@ -132,7 +131,6 @@ class DmsCapacity(Construct):
             replication_subnet_group_description=f"Private workload subnets of {name_prefix} for DMS replication",
             subnet_ids=vpc.select_subnets(subnet_group_name=subnets.subnet_group_name).subnet_ids,
         )
-        depend_on(self.subnet_group, requires)
 
         self.instance = None
         self.log_group = None
@@ -162,7 +160,6 @@ class DmsCapacity(Construct):
                 preferred_maintenance_window=spec.preferred_maintenance_window,
                 auto_minor_version_upgrade=True,
             )
-            depend_on(self.instance, requires)
             self.instance.node.add_dependency(self.log_group)
 
 
@@ -195,7 +192,6 @@ class DmsReplication(Construct):
         raw_bucket: s3.IBucket,
         key: kms.IKey,
         removal_policy: RemovalPolicy,
-        requires: list[IDependable],
     ) -> None:
         super().__init__(scope, id)
         identifier = f"{name_prefix}-{source.name}"
@@ -321,7 +317,6 @@ class DmsReplication(Construct):
                 table_mappings=json.dumps(table_mappings(source), sort_keys=True),
                 replication_task_settings=json.dumps(task_settings(), sort_keys=True),
             )
-            depend_on(self.task, requires)
         else:
             # DMS Serverless logs to dms-serverless-replication-<resource identifier>.
             self.log_group = EncryptedLogGroup(
@@ -352,9 +347,4 @@ class DmsReplication(Construct):
                     kms_key_id=key.key_arn,
                 ),
             )
-            depend_on(self.replication_config, [*requires, self.log_group])
-
-
-def depend_on(resource: Construct, requires: list[IDependable]) -> None:
-    for dependency in requires:
-        resource.node.add_dependency(dependency)
+            self.replication_config.node.add_dependency(self.log_group)

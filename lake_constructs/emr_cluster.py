@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from aws_cdk import Stack, Tags
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_emr as emr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from config.models.processing import InstanceGroupConfig, ManagedScalingConfig
 
 from . import iceberg
 from .compliance import acknowledge, acknowledge_wildcards
+from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole, service_of_this_account
+
+CLEANUP_HANDLER_DIR = Path(__file__).parent / "cfn_handlers"
+CLEANUP_LOG_RETENTION_DAYS = 90
 
 # AmazonEMRServicePolicy_v2 lets EMR launch instances and network interfaces only into subnets and security
 # groups carrying this tag, and the cluster must carry it too (EMR propagates it to what it creates).
@@ -60,8 +66,14 @@ class EmrCluster(Construct):
     - Logs go to `log_uri`, encrypted with `key`; the cluster terminates itself after `idle_timeout_minutes`
       idle; managed scaling within `managed_scaling` (instances), when given.
 
+    - Teardown: EMR adds rules between its managed groups that CloudFormation does not know, and EC2
+      refuses to delete a group another group's rule references. A custom resource
+      (`Custom::EmrSecurityGroupRules`, `cfn_handlers/emr_security_groups.py`), deleted after the
+      cluster and before the groups, revokes those rules, so `cdk destroy` completes on its own.
+
     Attributes: `cluster`, `security_configuration`, `service_role`, `instance_role`, `instance_profile`,
-    `primary_security_group`, `core_security_group`, `service_access_security_group`.
+    `primary_security_group`, `core_security_group`, `service_access_security_group`,
+    `security_group_cleanup` (the CustomResource) and its `cleanup_function`.
     """
 
     def __init__(
@@ -86,6 +98,7 @@ class EmrCluster(Construct):
         ec2_key_name: str | None = None,
         in_transit_certificates: str | None = None,
         steps: list[ClusterStep] | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
@@ -180,6 +193,7 @@ class EmrCluster(Construct):
         )
         # EMR assumes the roles while the cluster is created: their policies must be attached first.
         self.cluster.node.add_dependency(self.service_role.policy, self.instance_role.policy)
+        self._security_group_cleanup(key, removal_policy)
         if ec2_key_name is None:
             acknowledge(
                 self.cluster,
@@ -218,6 +232,91 @@ class EmrCluster(Construct):
             "AtRestEncryptionConfiguration.LocalDiskEncryptionConfiguration with the platform key); the rule "
             "looks for EnableAtRestEncryption at the top level of the document, where EMR does not read it",
             "AwsSolutions-EMR4",
+        )
+
+    def _security_group_cleanup(self, key: kms.IKey, removal_policy: RemovalPolicy) -> None:
+        groups = [self.primary_security_group, self.core_security_group, self.service_access_security_group]
+        stack = Stack.of(self)
+        role = LakeRole(
+            self,
+            "CleanupRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Revokes the rules EMR added between the cluster's managed security groups, at teardown",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(sid="ReadTheGroupsRules", actions=["ec2:DescribeSecurityGroupRules"], resources=["*"])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="RevokeRulesOfTheClustersGroupsOnly",
+                actions=["ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"],
+                resources=[
+                    stack.format_arn(service="ec2", resource="security-group", resource_name=g.security_group_id)
+                    for g in groups
+                ],
+            )
+        )
+        log_group = EncryptedLogGroup(
+            self,
+            "CleanupLogs",
+            key=key,
+            retention_days=CLEANUP_LOG_RETENTION_DAYS,
+            removal_policy=removal_policy,
+        ).log_group
+        log_group.grant_write(role)
+        self.cleanup_function = lambda_.Function(
+            self,
+            "CleanupFunction",
+            description="Revokes the rules EMR added between its managed security groups when the stack is deleted",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler="emr_security_groups.handler",
+            code=lambda_.Code.from_asset(str(CLEANUP_HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]),
+            timeout=Duration.minutes(2),
+            memory_size=128,
+            role=role,
+            log_group=log_group,
+        )
+        self.security_group_cleanup = CustomResource(
+            self,
+            "SecurityGroupCleanup",
+            service_token=self.cleanup_function.function_arn,
+            resource_type="Custom::EmrSecurityGroupRules",
+            properties={"SecurityGroupIds": [g.security_group_id for g in groups]},
+        )
+        self.security_group_cleanup.node.add_dependency(role.policy)
+        # Deleted in reverse: the cluster first (it terminates), then the rules, then the groups.
+        self.cluster.node.add_dependency(self.security_group_cleanup)
+        acknowledge(
+            role.policy,
+            "ec2:DescribeSecurityGroupRules has no resource-level permissions; the revoke actions are limited "
+            "to the cluster's three security groups",
+            "AwsSolutions-IAM5[Resource::*]",
+        )
+        acknowledge(
+            self.cleanup_function,
+            "The function calls only the EC2 API (describe and revoke security group rules) and CloudFormation's "
+            "response URL; it reaches nothing in the VPC, and the private subnets have no EC2 endpoint to reach "
+            "that API from inside",
+            "HIPAA.Security-LambdaInsideVPC",
+            "NIST.800.53.R5-LambdaInsideVPC",
+            "PCI.DSS.321-LambdaInsideVPC",
+        )
+        acknowledge(
+            self.cleanup_function,
+            "CloudFormation invokes this function once per stack deletion and it answers every request itself, "
+            "also on error, so a failure shows in the stack events and its log group; a dead-letter queue "
+            "would collect events nobody replays",
+            "HIPAA.Security-LambdaDLQ",
+            "NIST.800.53.R5-LambdaDLQ",
+            "PCI.DSS.321-LambdaDLQ",
+        )
+        acknowledge(
+            self.cleanup_function,
+            "Reserved concurrency would take capacity from the account's unreserved pool, for a function "
+            "CloudFormation invokes once per deployment or deletion",
+            "HIPAA.Security-LambdaConcurrency",
+            "NIST.800.53.R5-LambdaConcurrency",
+            "PCI.DSS.321-LambdaConcurrency",
         )
 
     def _security_groups(self, vpc: ec2.IVpc) -> tuple[ec2.SecurityGroup, ec2.SecurityGroup, ec2.SecurityGroup]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -17,7 +19,11 @@ class FailureRule(Construct):
     (a JSONPath such as '$.detail.jobName') by an input transformer, so the e-mail reads as a
     sentence rather than as the raw event. The rule is enabled and named `rule_name`.
 
-    Attributes: `rule`.
+    A delivery that fails (the topic's key or policy refusing the publish, say) is visible only in
+    the rule's `FailedInvocations` metric: `failed_deliveries` is that metric, for an alarm that
+    reaches the operators by another path (CloudWatch alarms publish to the topic themselves).
+
+    Attributes: `rule`, `rule_name`.
     """
 
     def __init__(
@@ -35,6 +41,7 @@ class FailureRule(Construct):
         topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, id)
+        self.rule_name = rule_name
         text = message.format(**{name: events.EventField.from_path(path) for name, path in fields.items()})
         self.rule = events.Rule(
             self,
@@ -43,4 +50,14 @@ class FailureRule(Construct):
             description=description,
             event_pattern=events.EventPattern(source=[source], detail_type=detail_types, detail=detail),
             targets=[TopicTarget(topic, events.RuleTargetInput.from_text(text))],
+        )
+
+    def failed_deliveries(self, period: Duration) -> cw.Metric:
+        """The rule's target invocations that failed (AWS/Events `FailedInvocations`, by `RuleName`)."""
+        return cw.Metric(
+            namespace="AWS/Events",
+            metric_name="FailedInvocations",
+            dimensions_map={"RuleName": self.rule_name},
+            statistic="Sum",
+            period=period,
         )

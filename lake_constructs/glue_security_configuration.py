@@ -19,9 +19,9 @@ class GlueSecurityConfiguration(Construct):
     Kept with the lake's other stateful resources (`removal_policy`): it names the key that
     decrypts what the jobs wrote and logged.
 
-    Glue changes the names of the log groups it writes to when a security configuration encrypts
-    logs; `crawler_log_group_name` and `job_log_group_name` give those names, so the groups can be
-    created ahead with a retention and scoped IAM.
+    Glue changes the name of the log group a crawler writes to when a security configuration
+    encrypts logs; `crawler_log_group_name` gives it, so the group can be created ahead with a
+    retention and scoped IAM. Jobs name theirs with `--custom-logGroup-prefix` (GlueJobLogs).
 
     Attributes: `security_configuration`, `name`.
     """
@@ -42,7 +42,3 @@ class GlueSecurityConfiguration(Construct):
     def crawler_log_group_name(self, role_name: str) -> str:
         """Where a crawler running as `role_name` (a role without a path) logs."""
         return f"/aws-glue/crawlers-role/{role_name}-{self.name}"
-
-    def job_log_group_name(self, role_name: str, stream: str) -> str:
-        """Where Glue writes the `output` or `error` stream of a job running as `role_name`."""
-        return f"/aws-glue/jobs/{self.name}-role/{role_name}/{stream}"

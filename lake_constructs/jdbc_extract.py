@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
@@ -18,8 +18,8 @@ from config.models.ingestion import JdbcExtract
 
 from .aws_https_egress import allow_https_to_aws
 from .compliance import acknowledge, wildcard_finding
-from .encrypted_log_group import EncryptedLogGroup
 from .etl_job_code import UploadedCode
+from .glue_job_logs import GLUE_METRICS_NAMESPACE, GlueJobLogs, put_metrics
 from .lake_role import LakeRole
 
 SCRIPT = Path(__file__).resolve().parent.parent / "glue_jobs" / "jdbc_extract.py"
@@ -56,7 +56,7 @@ class JdbcExtractJob(Construct):
 
     - Script: `glue_jobs/jdbc_extract.py` as an asset the role may read (that object only).
 
-    Attributes: `security_group`, `connection`, `role`, `job`, `trigger`, `log_group`, `script_asset`.
+    Attributes: `security_group`, `connection`, `role`, `job`, `trigger`, `logs` (GlueJobLogs), `script_asset`.
     """
 
     def __init__(
@@ -111,14 +111,14 @@ class JdbcExtractJob(Construct):
             network=glue.ConnectionNetwork.subnet(subnet),
         )
 
-        self.log_group = EncryptedLogGroup(
+        self.logs = GlueJobLogs(
             self,
             "Logs",
+            job_name=job_name,
             key=key,
             retention_days=log_retention_days,
             removal_policy=removal_policy,
-            log_group_name=f"/aws-glue/jobs/{job_name}",
-        ).log_group
+        )
 
         prefix = extract.raw_prefix
         self.role = LakeRole(
@@ -153,28 +153,8 @@ class JdbcExtractJob(Construct):
                 actions=["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                 resources=[key.key_arn],
             ),
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
-                resources=[self.log_group.log_group_arn, f"{self.log_group.log_group_arn}:*"],
-            ),
-            # Glue's own output and error streams; with the security configuration they are encrypted
-            # log groups whose names Glue derives from the configuration and role names.
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
-                resources=[
-                    stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name="/aws-glue/jobs/*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
-            ),
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": "Glue"}},
-            ),
+            self.logs.write(),
+            put_metrics(GLUE_METRICS_NAMESPACE),
             # Glue places the job's network interfaces in the connection's subnet: it describes the
             # VPC (no resource-level permissions exist for Describe*) and creates and tags interfaces.
             iam.PolicyStatement(
@@ -236,7 +216,8 @@ class JdbcExtractJob(Construct):
             ),
             connections=[self.connection],
             security_configuration=security_configuration,
-            continuous_logging=glue.ContinuousLoggingProps(enabled=True, log_group=self.log_group, quiet=True),
+            # The continuous-logging flags are Glue 4.0's; Glue 5.1 logs as GlueJobLogs says.
+            continuous_logging=glue.ContinuousLoggingProps(enabled=False),
             timeout=Duration.minutes(extract.timeout_minutes),
             max_concurrent_runs=1,
             max_retries=1,
@@ -246,6 +227,7 @@ class JdbcExtractJob(Construct):
                 "--query": extract.query,
                 "--output_path": f"s3://{raw_bucket.bucket_name}/{prefix}",
                 "--enforce_ssl": "true" if extract.enforce_ssl else "false",
+                **self.logs.arguments,
             },
         )
         self.trigger = glue.CfnTrigger(
@@ -265,14 +247,6 @@ class JdbcExtractJob(Construct):
             f"The extract writes Parquet files Spark names at run time under its own prefix {prefix} of the "
             "raw bucket, and replaces the day's ingest_date partition there; nothing outside that prefix",
             wildcard_finding(self, raw_bucket.arn_for_objects(f"{prefix}*")),
-        )
-        acknowledge(
-            policy,
-            "Log streams of the job's own log group are named per run by Glue; Glue's output and error log "
-            "groups under /aws-glue/jobs/ are named after the security configuration and role at run time",
-            wildcard_finding(self, f"{self.log_group.log_group_arn}:*"),
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:"
-            "log-group:/aws-glue/jobs/*]",
         )
         acknowledge(
             policy,

@@ -52,7 +52,6 @@ MAPPINGS = Limit("mappings per stack", 200, "mappings", CFN_QUOTAS)
 # "Template body size in an Amazon S3 object": 1 MB. Templates over 51,200 bytes ("in a request")
 # cannot be passed inline; the CDK CLI uploads every template to the bootstrap bucket, so S3's applies.
 TEMPLATE_BYTES = Limit("template", 1_000_000, "bytes", CFN_QUOTAS)
-INLINE_TEMPLATE_BYTES = 51_200
 # "Stacks: maximum number of CloudFormation stacks that you can create" (per account and Region);
 # nested stacks are stacks.
 STACKS = Limit("stacks in the app", 2_000, "stacks (the account's stack quota per Region)", CFN_QUOTAS)

@@ -16,27 +16,38 @@ from .compliance import acknowledge
 from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole
 
-HANDLER_DIR = Path(__file__).parent / "redshift_sql_handler"
+HANDLER_DIR = Path(__file__).parent / "cfn_handlers"
 # DDL such as CREATE EXTERNAL SCHEMA takes seconds; the handler gives up 15 s before this, cancels the
 # statement and fails the deployment with a clear message.
 TIMEOUT = Duration.minutes(5)
 
 
 class RedshiftSql(Construct):
-    """Runs `statements` (idempotent SQL, in order) on `cluster` in `database`, as the existing
-    database user `db_user` with temporary credentials (no password is read or stored), when the
-    resource is created and whenever the statements change. Deleting it runs nothing.
+    """Runs `statements` (idempotent SQL, in order) on `cluster` in `database` as `db_user`, a
+    database user with only the CREATE privilege on `database` (what CREATE EXTERNAL SCHEMA needs),
+    with temporary credentials (no password is read or stored), when the resource is created and
+    whenever the statements change. Deleting it runs nothing.
 
-    The handler (`redshift_sql_handler/handler.py`, Python, invoked by CloudFormation) runs in
+    `db_user` is created first, by `admin_user`, with two fixed statements: `CREATE USER ...
+    PASSWORD DISABLE` (temporary credentials only; "already exists" is fine on a re-run) and `GRANT
+    CREATE ON DATABASE`. The admin runs nothing else.
+
+    Only the platform's statements run: the plan (cluster, database, each statement and its user)
+    is fixed at synth in the function's environment, and the handler refuses a request whose plan
+    differs, answers only CloudFormation's response URLs, and only for stacks of its own account
+    and region (`cfn_handlers/redshift_sql.py`).
+
+    The handler (`cfn_handlers/redshift_sql.py`, Python, invoked by CloudFormation) runs in
     `subnets` of `vpc`. Its security group allows HTTPS out only: in subnets without NAT that
     reaches the VPC's interface endpoints (the network needs the `redshift-data` one) and S3
     through the gateway endpoint, where CloudFormation's response URL is. Its logs go to a log
     group encrypted with `key`, kept `log_retention_days`.
 
-    Its role may run statements on this cluster only, as `db_user` in `database` only, and read
-    back only the statements it started itself.
+    Its role may run statements on this cluster only, as `db_user` or `admin_user` in `database`
+    only, and read back only the statements it started itself.
 
-    Attributes: `function`, `role`, `log_group`, `security_group`, `resource` (the CustomResource).
+    Attributes: `function`, `role`, `log_group`, `security_group`, `resource` (the CustomResource),
+    `plan` (what the function runs).
     """
 
     def __init__(
@@ -46,6 +57,7 @@ class RedshiftSql(Construct):
         *,
         cluster: redshift.CfnCluster,
         database: str,
+        admin_user: str,
         db_user: str,
         statements: list[str],
         vpc: ec2.IVpc,
@@ -73,7 +85,7 @@ class RedshiftSql(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Runs deploy-time SQL on the Redshift cluster {name} as {db_user}",
+            description=f"Runs the platform's deploy-time SQL on the Redshift cluster {name} as {db_user}",
         )
         self.log_group.grant_write(self.role)
         self.role.add_to_policy(
@@ -87,7 +99,11 @@ class RedshiftSql(Construct):
             iam.PolicyStatement(
                 sid="TemporaryCredentialsOfTheDeployUser",
                 actions=["redshift:GetClusterCredentials"],
-                resources=[redshift_arn("dbuser", f"{name}/{db_user}"), redshift_arn("dbname", f"{name}/{database}")],
+                resources=[
+                    redshift_arn("dbuser", f"{name}/{db_user}"),
+                    redshift_arn("dbuser", f"{name}/{admin_user}"),
+                    redshift_arn("dbname", f"{name}/{database}"),
+                ],
             )
         )
         # Statement ids are not resources IAM can name: the Data API scopes these calls to the
@@ -127,17 +143,33 @@ class RedshiftSql(Construct):
             ec2.Port.tcp(443),
             "HTTPS to the Redshift Data API endpoint and CloudFormation's S3 response URL",
         )
+        # Quoted identifiers: the names come from the config, which holds them to Redshift's rules.
+        self.plan = {
+            "cluster": name,
+            "database": database,
+            "steps": [
+                {
+                    "user": admin_user,
+                    "sql": f'CREATE USER "{db_user}" PASSWORD DISABLE',
+                    "tolerate": "already exists",
+                },
+                {"user": admin_user, "sql": f'GRANT CREATE ON DATABASE "{database}" TO "{db_user}"'},
+                *({"user": db_user, "sql": sql} for sql in statements),
+            ],
+        }
+        plan = stack.to_json_string(self.plan)
         self.function = lambda_.Function(
             self,
             "Function",
             description=f"Runs deploy-time SQL on the Redshift cluster {name} through the Data API",
             runtime=lambda_.Runtime.PYTHON_3_14,
-            handler="handler.handler",
+            handler="redshift_sql.handler",
             code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]),
             timeout=TIMEOUT,
             memory_size=256,
             role=self.role,
             log_group=self.log_group,
+            environment={"PLAN": plan},
             vpc=vpc,
             vpc_subnets=subnets,
             security_groups=[self.security_group],
@@ -149,12 +181,9 @@ class RedshiftSql(Construct):
             "Resource",
             service_token=self.function.function_arn,
             resource_type="Custom::RedshiftSql",
-            properties={
-                "ClusterIdentifier": cluster.ref,
-                "Database": database,
-                "DbUser": db_user,
-                "Statements": statements,
-            },
+            # The cluster's Ref orders the resource after the cluster; the plan is what the handler
+            # checks against its own before running anything.
+            properties={"ClusterIdentifier": cluster.ref, "Plan": plan},
         )
         # The permissions live in a managed policy the function does not reference: wait for it.
         self.resource.node.add_dependency(self.role.policy)

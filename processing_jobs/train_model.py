@@ -16,6 +16,8 @@ small dense network on the driver; the model (`model.keras`) and `metrics.json` 
 `<model_path>/run_id=<id>/` through the cluster's file system (EMRFS, so SSE-KMS applies).
 
 Like the Glue jobs, the spec arrives as JSON and is read into plain Python: no pydantic on the cluster.
+It runs on the cluster's default interpreter (Python 3.9 on EMR 7.x, where the release's TensorFlow is):
+keep it 3.9-compatible (tests/processing_jobs/test_emr_interpreters.py checks it).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import json
 import random
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 NUMERIC_TYPES = ("int", "bigint", "double")
@@ -185,7 +187,7 @@ def run(args: argparse.Namespace) -> dict:
     prepared = prepare(frame, plan)
     x, y = to_arrays(prepared, args.max_rows)
     model, metrics = train(x, y, plan, args.epochs)
-    run_id = args.run_id if args.run_id is not None else datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_id = args.run_id if args.run_id is not None else datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     summary = {
         "dataset": spec["name"],
         "run_id": run_id,

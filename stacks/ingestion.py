@@ -8,7 +8,6 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
-from lake_constructs.dms_account_roles import DmsAccountRoles
 from lake_constructs.dms_replication import DmsCapacity, DmsReplication
 from lake_constructs.jdbc_extract import JdbcExtractJob
 
@@ -17,7 +16,7 @@ from .storage import StorageStack
 
 
 class IngestionStack(Stack):
-    """Attributes: `account_roles` (None unless this deployment owns them), `capacity` (None without
+    """Attributes: `capacity` (None without
     DMS sources), `replications` and `extracts` by source/extract name, `security_configuration`
     (None without extracts)."""
 
@@ -40,9 +39,8 @@ class IngestionStack(Stack):
         # policies and endpoints name it plainly instead of through a cross-stack reference.
         raw_bucket = s3.Bucket.from_bucket_name(self, "RawBucket", storage.bucket_name(config, "raw"))
 
-        self.account_roles = DmsAccountRoles(self, "DmsAccountRoles") if dms_config.owns_account_roles else None
-        # DMS checks for its fixed-name roles when a subnet group, instance or replication is created.
-        requires = [] if self.account_roles is None else [self.account_roles]
+        # The account-wide roles DMS needs (dms-vpc-role, ...) are in their own stack, deployed before
+        # this one when this deployment owns them (stacks/dms_roles.py says why).
 
         self.capacity = None
         self.replications: dict[str, DmsReplication] = {}
@@ -55,7 +53,6 @@ class IngestionStack(Stack):
                 vpc=lake_network.vpc,
                 vpc_cidr=config.network.cidr,
                 subnets=lake_network.workload_subnets,
-                requires=requires,
                 **common,
             )
             for source in dms_config.sources:
@@ -67,7 +64,6 @@ class IngestionStack(Stack):
                     name_prefix=config.name_prefix,
                     capacity=self.capacity,
                     raw_bucket=raw_bucket,
-                    requires=requires,
                     **common,
                 )
 
@@ -81,6 +77,9 @@ class IngestionStack(Stack):
                 cloud_watch_encryption=glue.CloudWatchEncryption.kms(storage.key),
                 job_bookmarks_encryption=glue.JobBookmarksEncryption.client_side_kms(storage.key),
                 s3_encryption=glue.S3Encryption.kms(storage.key),
+                # Fixed name: kept with the lake's stateful resources, but an ephemeral destroy must
+                # remove it, or the next deploy collides with it (default RETAIN).
+                removal_policy=storage.removal_policy,
             )
             # A Glue connection lives in one subnet; the first workload subnet is as good as any.
             subnet = lake_network.vpc.select_subnets(subnet_group_name=lake_network.workload_subnets.subnet_group_name)

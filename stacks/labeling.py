@@ -10,6 +10,7 @@ from aws_cdk import aws_s3_assets as assets
 from constructs import Construct
 
 from config import PlatformConfig
+from config.models.labeling import default_domain_prefix
 from lake_constructs.ground_truth_functions import TASK_TYPES
 from lake_constructs.labeling_role import LabelingRole
 from lake_constructs.labeling_workteam import LabelingWorkteam
@@ -42,7 +43,11 @@ class LabelingStack(Stack):
             self,
             "Workers",
             name=f"{prefix}-labeling",
-            domain_prefix=f"{prefix}-labeling" if labeling.domain_prefix is None else labeling.domain_prefix,
+            domain_prefix=(
+                default_domain_prefix(prefix, self.account)
+                if labeling.domain_prefix is None
+                else labeling.domain_prefix
+            ),
             group_name=labeling.user_group,
             workers=labeling.workers,
             password_minimum_length=labeling.password_minimum_length,

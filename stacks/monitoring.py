@@ -50,10 +50,11 @@ class MonitoringStack(Stack):
         monitoring = config.monitoring
         self.dms_tasks = dms_task_identifiers(config) if dms_tasks is None else dms_tasks
 
+        self.topic_name = f"{self.prefix}-alarms"
         self.alarm_topic = AlarmTopic(
             self,
             "Alarms",
-            topic_name=f"{self.prefix}-alarms",
+            topic_name=self.topic_name,
             emails=monitoring.alarm_emails,
             removal_policy=RemovalPolicy.DESTROY if config.ephemeral else RemovalPolicy.RETAIN,
         )
@@ -111,8 +112,21 @@ class MonitoringStack(Stack):
     def _rule(self, id: str, name: str, *, fields: dict[str, str], **props) -> None:
         # Every message says where it happened: `{account}` and `{region}` are always available.
         fields = {**fields, "account": "$.account", "region": "$.region"}
-        self.rules[name] = FailureRule(
-            self, id, rule_name=f"{self.prefix}-{name}", topic=self.topic, fields=fields, **props
+        rule = FailureRule(self, id, rule_name=f"{self.prefix}-{name}", topic=self.topic, fields=fields, **props)
+        self.rules[name] = rule
+        # A rule whose notification cannot be delivered (topic key or policy refusing EventBridge) is
+        # otherwise silent: the alarm reaches the topic as CloudWatch, a publisher of its own.
+        self._alarm(
+            f"{id}FailedDelivery",
+            f"{name}-failed-delivery",
+            alarm_description=f"The rule {rule.rule_name} matched an event but could not deliver its "
+            f"notification to {self.topic_name} (see the rule's FailedInvocations metric)",
+            metric=rule.failed_deliveries(FIVE_MINUTES),
+            threshold=1,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            # The rule publishes the metric only when it matches something.
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
         )
 
     def _glue_rules(self) -> None:
@@ -395,6 +409,8 @@ class MonitoringStack(Stack):
             f"MetricName=\"{metric}\"', '{statistic}', 86400)"
         )
         # Each series is labelled with its dataset (a dynamic label: the series' Dataset dimension).
+        # A search returns up to 500 series (CDK SearchExpression, "It can return up to 500 time
+        # series"): more datasets than one dataset stack per parent resource allows (about 480).
         return cw.MathExpression(
             expression=search, using_metrics={}, label="${PROP('Dim.Dataset')}", period=Duration.days(1)
         )

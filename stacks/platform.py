@@ -10,6 +10,7 @@ from config import PlatformConfig
 from .analytics import AnalyticsStack
 from .catalog import CatalogStack
 from .datasets import DatasetsStack
+from .dms_roles import DmsRolesStack
 from .ingestion import IngestionStack
 from .labeling import LabelingStack
 from .monitoring import MonitoringStack
@@ -25,7 +26,8 @@ class DataPlatform(Construct):
     A construct rather than a Stage, so that the stacks stay in the app's top-level assembly
     (`cdk deploy --all` selects them); the deployment pipeline wraps it in a Stage of its own.
 
-    Attributes: one per layer (`storage`, `network`, ...); None where the layer is switched off.
+    Attributes: one per layer (`storage`, `network`, ...); None where the layer is switched off;
+    `datasets` (the DatasetsStack, a nested stack per dataset) with `catalog.stack_per_dataset`.
     `stacks` lists the stacks that exist.
     """
 
@@ -72,6 +74,11 @@ class DataPlatform(Construct):
             if config.ingestion.enabled
             else None
         )
+        # DMS's fixed-name account roles: deployed (and propagated in IAM) before ingestion needs them.
+        self.dms_roles = None
+        if self.ingestion is not None and config.ingestion.dms.owns_account_roles:
+            self.dms_roles = stack(DmsRolesStack, "dms-roles")
+            self.ingestion.add_dependency(self.dms_roles)
         self.labeling = stack(LabelingStack, "labeling", storage=self.storage) if config.labeling.enabled else None
         # It watches the other layers by name only (the naming contract), so it references none of them.
         self.monitoring = stack(MonitoringStack, "monitoring") if config.monitoring.enabled else None

@@ -28,6 +28,14 @@ METRICS_NAMESPACE = "MLDataLake/ETL"
 LOGS_PREFIX = "emr-logs/"
 MODELS_PREFIX = "models/"
 REPORTS_PREFIX = "reports/"
+# EMR 7.1.0 and later ship Python 3.9, the default `python3` that PySpark runs unless told otherwise, and
+# Python 3.11 at /usr/bin/python3.11 (EMR Release Guide, "Application versions in Amazon EMR 7.x releases",
+# https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-release-app-versions-7.x.html). The ETL step
+# is the Glue 5.1 job's code (Python 3.11) and asks for 3.11 (`spark.pyspark.python`, driver and
+# executors). The training step keeps the default interpreter, the one the release's TensorFlow
+# application is installed for, and its script stays 3.9-compatible (tests check both).
+CLUSTER_DEFAULT_PYTHON = "3.9"
+ETL_PYTHON = "/usr/bin/python3.11"
 # Large writes are multipart uploads; a failed task aborts its upload (the EMRFS S3-optimized committer).
 WRITE_OBJECTS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
 
@@ -88,6 +96,7 @@ class ProcessingStack(Stack):
             ec2_key_name=processing.ec2_key_name,
             in_transit_certificates=processing.in_transit_certificates,
             steps=self.steps,
+            removal_policy=storage.removal_policy,
         )
         self.cluster = self.emr.cluster
         self._grant_lake(config)
@@ -122,6 +131,8 @@ class ProcessingStack(Stack):
                 "spark-submit",
                 "--deploy-mode",
                 "cluster",
+                "--conf",
+                f"spark.pyspark.python={ETL_PYTHON}",
                 "--py-files",
                 self.assets["etl_library"].s3_object_url,
                 self.assets["etl_script"].s3_object_url,

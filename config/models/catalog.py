@@ -345,7 +345,9 @@ class TableMaintenance(StrictModel):
         default="cron(30 4 ? * SUN *)", description="Glue cron expression of the maintenance runs; null: none."
     )
     snapshot_retention_days: int = Field(default=7, ge=1, le=3650, description="Snapshots older than this expire.")
-    snapshots_to_retain: int = Field(default=5, ge=1, le=1000, description="The latest snapshots kept whatever their age.")
+    snapshots_to_retain: int = Field(
+        default=5, ge=1, le=1000, description="The latest snapshots kept whatever their age."
+    )
     orphan_file_retention_days: int = Field(
         default=3, ge=1, le=3650, description="Files no snapshot references are deleted once older than this."
     )

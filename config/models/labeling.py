@@ -23,6 +23,13 @@ MAX_SOURCE_CIDRS = 10
 PREFIX = r"^(?!/)(?!.*//)[a-z0-9][a-z0-9_./-]*/$"
 
 
+def default_domain_prefix(name_prefix: str, account: str) -> str:
+    """`<project>-<environment>-labeling-<account id>`: a hosted-domain prefix is unique in its region
+    across every AWS account, so a default without the account collides for the second team that
+    deploys the blueprint with the same project and environment names."""
+    return f"{name_prefix}-labeling-{account}"
+
+
 def check_domain_prefix(value: str) -> None:
     """Reject a Cognito hosted-domain prefix Cognito would refuse."""
     if not re.fullmatch(DOMAIN_PREFIX, value):
@@ -41,8 +48,8 @@ class LabelingConfig(LayerSwitch):
     domain_prefix: str | None = Field(
         default=None,
         description=(
-            "Prefix of the Cognito hosted sign-in domain (unique per region); "
-            "default '<project>-<environment>-labeling'."
+            "Prefix of the Cognito hosted sign-in domain (unique in the region across all accounts; "
+            "without 'aws', 'amazon' or 'cognito'); default '<project>-<environment>-labeling-<account id>'."
         ),
     )
     workers: list[str] = Field(

@@ -49,10 +49,15 @@ class BudgetConfig(StrictModel):
         default_factory=list,
         description="E-mail addresses Budgets notifies directly, besides the alarm topic (at most 10).",
     )
+    # Off by default: a tag-filtered budget reads 0 until both tags are activated as cost allocation tags,
+    # which CloudFormation cannot do (it has no resource for it; the Cost Explorer API
+    # UpdateCostAllocationTagsStatus works only in the management account, and only for tag keys that
+    # billing has already seen, up to 24 hours after they are first used). See docs/cost.md.
     filter_by_tags: bool = Field(
-        default=True,
+        default=False,
         description="Count only costs tagged project=<project> and environment=<environment>; both tags "
-        "must be activated as cost allocation tags in the Billing console. False: the whole account.",
+        "must first be activated as cost allocation tags (management account). False (default): the "
+        "costs of the account the budget is deployed in.",
     )
 
     @field_validator("actual_thresholds_percent", "forecasted_thresholds_percent")

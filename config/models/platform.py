@@ -10,7 +10,7 @@ from .analytics import AnalyticsConfig
 from .base import StrictModel, located_error, run_checks
 from .catalog import CatalogConfig
 from .ingestion import IngestionConfig
-from .labeling import LabelingConfig, check_domain_prefix
+from .labeling import LabelingConfig, check_domain_prefix, default_domain_prefix
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .pipeline import PipelineConfig
@@ -159,11 +159,16 @@ class PlatformConfig(StrictModel):
             and "project" in info.data
             and "environment" in info.data
         ):
-            default = f"{info.data['project']}-{info.data['environment']}-labeling"
+            # The account may be left to the deploy-time environment: checked with a 12-digit id.
+            account = info.data.get("account") or "123456789012"
+            default = default_domain_prefix(f"{info.data['project']}-{info.data['environment']}", account)
             try:
                 check_domain_prefix(default)
             except ValueError as error:
-                message = f"the default (<project>-<environment>-labeling) is refused: {error}; set domain_prefix"
+                message = (
+                    f"the default (<project>-<environment>-labeling-<account id>) is refused: {error}; "
+                    "set domain_prefix"
+                )
                 raise located_error([(("domain_prefix",), default, message)]) from None
         return labeling
 

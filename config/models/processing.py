@@ -65,6 +65,11 @@ ENDPOINTS_WITHOUT_NAT = ("elasticmapreduce", "ec2messages", "glue", "kms", "logs
 
 INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[0-9]*[a-z0-9]+$"
 
+# The ETL example step runs the Glue job's code, written for Glue 5.1's Python 3.11. EMR ships Python 3.11
+# beside the default 3.9 from emr-7.1.0 (EMR Release Guide, "Application versions in Amazon EMR 7.x
+# releases"); emr-7.0.0 and the 6.x line have no 3.11.
+FIRST_RELEASE_WITH_PYTHON_311 = (7, 1, 0)
+
 
 def release_version(label: str) -> tuple[int, int, int]:
     match = RELEASE_LABEL.match(label)
@@ -221,6 +226,14 @@ class ProcessingConfig(LayerSwitch):
         ]
         if problems:
             raise ValueError(f"release_label {self.release_label}: {'; '.join(problems)}")
+        if self.example_steps.etl_dataset is not None and release_version(self.release_label) < (
+            FIRST_RELEASE_WITH_PYTHON_311
+        ):
+            raise ValueError(
+                f"release_label {self.release_label}: the ETL example step runs the Glue job's Python 3.11 "
+                "code, and EMR ships Python 3.11 from emr-7.1.0; use emr-7.1.0 or later, or drop "
+                "example_steps.etl_dataset"
+            )
         if "Presto" in self.applications and "Trino" in self.applications:
             raise ValueError("Presto and Trino cannot be installed on the same cluster: choose one")
         if self.primary.count not in (1, 3):

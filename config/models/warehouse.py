@@ -62,6 +62,13 @@ class WarehouseConfig(LayerSwitch):
         max_length=128,
         description="Admin user; its password is generated and kept by Redshift in Secrets Manager.",
     )
+    deploy_username: str = Field(
+        default="lakedeployer",
+        pattern=IDENTIFIER,
+        max_length=128,
+        description="Database user that runs the platform's deploy-time SQL (the external schema), with only "
+        "CREATE on the database; created by the admin user at deploy, temporary credentials only.",
+    )
     external_schema: str = Field(
         default="curated",
         pattern=IDENTIFIER,
@@ -85,6 +92,12 @@ class WarehouseConfig(LayerSwitch):
         if value == "awsuser":
             raise ValueError("'awsuser' is the name every scanner tries first; choose another admin name")
         return value
+
+    @model_validator(mode="after")
+    def _distinct_users(self):
+        if self.deploy_username == self.admin_username:
+            raise ValueError("deploy_username must differ from admin_username: the deploy user has only CREATE")
+        return self
 
     @field_validator("maintenance_window")
     @classmethod

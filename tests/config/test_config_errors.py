@@ -185,8 +185,11 @@ def test_the_default_cognito_domain_prefix_is_checked_like_a_given_one(tmp_path)
     with pytest.raises(ConfigError) as caught:
         load_config(path=path)
     message = str(caught.value)
-    assert "labeling.domain_prefix (line 3): the default (<project>-<environment>-labeling) is refused" in message
-    assert "'amazon'" in message and "given 'amazonlake-test-labeling'" in message
+    assert (
+        "labeling.domain_prefix (line 3): the default (<project>-<environment>-labeling-<account id>) is refused"
+        in message
+    )
+    assert "'amazon'" in message and "given 'amazonlake-test-labeling-123456789012'" in message
 
 
 def test_the_default_bucket_prefix_is_checked_like_a_given_one(tmp_path):

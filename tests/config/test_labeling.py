@@ -138,3 +138,15 @@ def test_the_table_matches_the_arns_the_sagemaker_api_documents():
                     task,
                     kind,
                 )
+
+
+def test_the_default_domain_prefix_carries_the_account_and_must_fit(tmp_path):
+    from config.models.labeling import default_domain_prefix
+
+    from .test_loader import write
+
+    config = load_config(path=write(tmp_path, {"account": "111122223333", "labeling": {"enabled": True}}))
+    assert default_domain_prefix(config.name_prefix, config.account) == f"{config.name_prefix}-labeling-111122223333"
+    # Without an account in the config, the default is checked with a 12-digit id (the stack uses the
+    # deploy-time account): a reserved word in the project is refused before anything is built.
+    assert "aws" not in default_domain_prefix(config.name_prefix, "123456789012")

@@ -168,3 +168,14 @@ def test_a_switched_off_layer_is_not_checked_against_the_rest(tmp_path):
         path=write(tmp_path, {"processing": {"enabled": False, "example_steps": {"etl_dataset": "x"}}})
     )
     assert config.processing.enabled is False
+
+
+@pytest.mark.parametrize("label", ["emr-7.0.0", "emr-6.15.0"])
+def test_the_etl_example_step_needs_a_release_that_ships_python_3_11(tmp_path, label):
+    applications = ["Hadoop", "Spark"]
+    message = processing_error(
+        tmp_path,
+        {"release_label": label, "applications": applications, "example_steps": {"etl_dataset": "dogs"}},
+        catalog=DATASETS,
+    )
+    assert f"release_label {label}" in message and "Python 3.11" in message and "emr-7.1.0" in message

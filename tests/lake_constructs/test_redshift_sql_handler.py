@@ -1,26 +1,43 @@
-"""The deploy-time SQL handler against a stubbed Redshift Data API: what CloudFormation hears back, and when."""
+"""The deploy-time SQL handler against a stubbed Redshift Data API: what CloudFormation hears back, and when;
+and what it refuses: other statements than its own plan, other response URLs, other accounts' stacks."""
 
 from __future__ import annotations
 
 import json
 
 import boto3
+import cfn_response
 import pytest
+import redshift_sql as module
 from botocore.stub import ANY, Stubber
 
-from lake_constructs.redshift_sql_handler import handler as module
-
 SQL = "CREATE EXTERNAL SCHEMA IF NOT EXISTS curated FROM DATA CATALOG DATABASE 'db' IAM_ROLE 'arn:role'"
+CREATE_USER = 'CREATE USER "lakedeployer" PASSWORD DISABLE'
+GRANT = 'GRANT CREATE ON DATABASE "lake" TO "lakedeployer"'
+PLAN = {
+    "cluster": "mlake-dev-warehouse",
+    "database": "lake",
+    "steps": [
+        {"user": "lakeadmin", "sql": CREATE_USER, "tolerate": "already exists"},
+        {"user": "lakeadmin", "sql": GRANT},
+        {"user": "lakedeployer", "sql": SQL},
+    ],
+}
 PROPERTIES = {
     "ServiceToken": "arn:aws:lambda:eu-west-1:111122223333:function:handler",
     "ClusterIdentifier": "mlake-dev-warehouse",
-    "Database": "lake",
-    "DbUser": "lakeadmin",
-    "Statements": [SQL],
+    "Plan": json.dumps(PLAN),
 }
 
 
+@pytest.fixture(autouse=True)
+def plan(monkeypatch):
+    monkeypatch.setenv("PLAN", json.dumps(PLAN))
+
+
 class Context:
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:111122223333:function:handler"
+
     def __init__(self, remaining_ms: int = 300_000) -> None:
         self.remaining_ms = remaining_ms
 
@@ -54,46 +71,23 @@ def client():
         stubber.assert_no_pending_responses()
 
 
-@pytest.fixture
-def answers(monkeypatch):
-    """What the handler PUTs to CloudFormation's response URL."""
-    sent = []
-
-    class Response:
-        status = 200
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    def urlopen(request, timeout):
-        assert request.get_method() == "PUT" and request.full_url.startswith("https://cloudformation-")
-        sent.append(json.loads(request.data))
-        return Response()
-
-    monkeypatch.setattr(module.urllib.request, "urlopen", urlopen)
-    return sent
-
-
-def expect_statement(client, statuses: list[str], error: str | None = None, statement_id: str = "st-1") -> None:
-    client.stubber.add_response(
-        "execute_statement",
-        {"Id": statement_id},
-        {
-            "ClusterIdentifier": "mlake-dev-warehouse",
-            "Database": "lake",
-            "DbUser": "lakeadmin",
-            "Sql": SQL,
-            "StatementName": "cloudformation-ExternalSchemaF2661658",
-        },
-    )
+def expect_statement(
+    client, statuses: list[str], error: str | None = None, statement_id: str = "st-1", step: int = 2
+) -> None:
+    client.stubber.add_response("execute_statement", {"Id": statement_id}, _call(PLAN["steps"][step]))
     for status in statuses:
         response = {"Id": statement_id, "Status": status}
         if error is not None and status in ("FAILED", "ABORTED"):
             response["Error"] = error
         client.stubber.add_response("describe_statement", response, {"Id": statement_id})
+
+
+def expect_user_setup(client, create_user_error: str | None = None) -> None:
+    if create_user_error is None:
+        expect_statement(client, ["FINISHED"], statement_id="user", step=0)
+    else:
+        expect_statement(client, ["FAILED"], error=create_user_error, statement_id="user", step=0)
+    expect_statement(client, ["FINISHED"], statement_id="grant", step=1)
 
 
 def run(client, answers, monkeypatch, the_event, context=None):
@@ -104,7 +98,8 @@ def run(client, answers, monkeypatch, the_event, context=None):
     return answer
 
 
-def test_create_runs_the_statement_until_it_finishes_and_reports_success(client, answers, monkeypatch):
+def test_create_sets_up_the_deploy_user_then_runs_the_statement_as_that_user(client, answers, monkeypatch):
+    expect_user_setup(client)
     expect_statement(client, ["SUBMITTED", "STARTED", "FINISHED"])
     answer = run(client, answers, monkeypatch, event("Create"))
     assert answer["Status"] == "SUCCESS"
@@ -116,26 +111,73 @@ def test_create_runs_the_statement_until_it_finishes_and_reports_success(client,
     )
 
 
-def test_statements_run_in_order(client, answers, monkeypatch):
-    second = "GRANT USAGE ON SCHEMA curated TO GROUP analysts"
+def test_an_existing_deploy_user_is_fine_on_a_second_deploy(client, answers, monkeypatch):
+    expect_user_setup(client, create_user_error='ERROR: user "lakedeployer" already exists')
     expect_statement(client, ["FINISHED"])
-    client.stubber.add_response("execute_statement", {"Id": "st-2"}, {**_call(second)})
-    client.stubber.add_response("describe_statement", {"Id": "st-2", "Status": "FINISHED"}, {"Id": "st-2"})
-    answer = run(client, answers, monkeypatch, event("Create", {**PROPERTIES, "Statements": [SQL, second]}))
+    assert run(client, answers, monkeypatch, event("Create"))["Status"] == "SUCCESS"
+
+
+def test_sql_in_the_request_other_than_the_functions_own_plan_runs_nothing(client, answers, monkeypatch):
+    # Someone invoking the function with their own statement: no Data API call at all (the stubber
+    # would fail on any), and the request fails.
+    foreign = {**PLAN, "steps": [{"user": "lakeadmin", "sql": "DROP SCHEMA curated"}]}
+    for properties in (
+        {**PROPERTIES, "Plan": json.dumps(foreign)},
+        {**PROPERTIES, "Plan": None, "Statements": ["DROP SCHEMA curated"]},
+    ):
+        answers.clear()
+        answer = run(client, answers, monkeypatch, event("Create", properties))
+        assert answer["Status"] == "FAILED" and "only the platform's own statements run" in answer["Reason"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://attacker.example.com/collect",
+        "http://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x",
+        "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com.attacker.example/x",
+        "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com:8443/x",
+        "https://my-bucket.s3.amazonaws.com/x",
+    ],
+)
+def test_a_response_url_that_is_not_cloudformations_gets_no_answer_and_nothing_runs(client, answers, monkeypatch, url):
+    monkeypatch.setattr(module.boto3, "client", lambda service: client)
+    module.handler({**event("Create"), "ResponseURL": url}, Context())
+    assert answers == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x?sig",
+        "https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/x",
+        "https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x",
+    ],
+)
+def test_cloudformations_response_urls_are_answered(client, answers, monkeypatch, url):
+    answer = run(client, answers, monkeypatch, {**event("Delete", physical_id="kept-id"), "ResponseURL": url})
     assert answer["Status"] == "SUCCESS"
 
 
-def _call(sql: str) -> dict:
+def test_a_stack_of_another_account_gets_no_answer(client, answers, monkeypatch):
+    other = "arn:aws:cloudformation:eu-west-1:444455556666:stack/theirs/1"
+    monkeypatch.setattr(module.boto3, "client", lambda service: client)
+    module.handler({**event("Create"), "StackId": other}, Context())
+    assert answers == []
+
+
+def _call(step: dict) -> dict:
     return {
         "ClusterIdentifier": "mlake-dev-warehouse",
         "Database": "lake",
-        "DbUser": "lakeadmin",
-        "Sql": sql,
+        "DbUser": step["user"],
+        "Sql": step["sql"],
         "StatementName": ANY,
     }
 
 
 def test_a_failing_statement_fails_the_deployment_with_redshifts_message(client, answers, monkeypatch):
+    expect_user_setup(client)
     expect_statement(client, ["STARTED", "FAILED"], error="ERROR: permission denied for database lake")
     answer = run(client, answers, monkeypatch, event("Create"))
     assert answer["Status"] == "FAILED"
@@ -144,6 +186,7 @@ def test_a_failing_statement_fails_the_deployment_with_redshifts_message(client,
 
 
 def test_an_aborted_statement_fails_too(client, answers, monkeypatch):
+    expect_user_setup(client)
     expect_statement(client, ["ABORTED"])
     answer = run(client, answers, monkeypatch, event("Create"))
     assert answer["Status"] == "FAILED" and "statement ABORTED: Redshift gave no error message" in answer["Reason"]
@@ -151,7 +194,10 @@ def test_an_aborted_statement_fails_too(client, answers, monkeypatch):
 
 def test_an_api_error_fails_the_deployment_with_its_message(client, answers, monkeypatch):
     client.stubber.add_client_error(
-        "execute_statement", "ValidationException", "Cluster mlake-dev-warehouse is paused", expected_params=_call(SQL)
+        "execute_statement",
+        "ValidationException",
+        "Cluster mlake-dev-warehouse is paused",
+        expected_params=_call(PLAN["steps"][0]),
     )
     answer = run(client, answers, monkeypatch, event("Create"))
     assert answer["Status"] == "FAILED" and "Cluster mlake-dev-warehouse is paused" in answer["Reason"]
@@ -160,6 +206,7 @@ def test_an_api_error_fails_the_deployment_with_its_message(client, answers, mon
 
 
 def test_a_statement_still_running_when_time_runs_out_is_cancelled_and_fails(client, answers, monkeypatch):
+    expect_user_setup(client)
     expect_statement(client, ["STARTED"])
     client.stubber.add_response("cancel_statement", {"Status": True}, {"Id": "st-1"})
     answer = run(client, answers, monkeypatch, event("Create"), Context(remaining_ms=module.SAFETY_MARGIN_MS - 1))
@@ -167,7 +214,8 @@ def test_a_statement_still_running_when_time_runs_out_is_cancelled_and_fails(cli
 
 
 def test_update_with_changed_statements_runs_them_again(client, answers, monkeypatch):
-    old = {**PROPERTIES, "Statements": [SQL.replace("curated", "lake")]}
+    old = {**PROPERTIES, "Plan": json.dumps({**PLAN, "steps": PLAN["steps"][:2]})}
+    expect_user_setup(client)
     expect_statement(client, ["FINISHED"])
     answer = run(client, answers, monkeypatch, event("Update", old=old, physical_id="kept-id"))
     assert (
@@ -189,13 +237,8 @@ def test_delete_runs_nothing_and_succeeds(client, answers, monkeypatch):
     assert answer["Status"] == "SUCCESS" and answer["PhysicalResourceId"] == "kept-id"
 
 
-def test_missing_properties_fail_clearly(client, answers, monkeypatch):
-    properties = {key: value for key, value in PROPERTIES.items() if key != "DbUser"}
-    answer = run(client, answers, monkeypatch, event("Create", properties))
-    assert answer["Status"] == "FAILED" and answer["Reason"] == "missing resource properties: DbUser"
-
-
 def test_a_long_error_is_cut_to_fit_the_response(client, answers, monkeypatch):
+    expect_user_setup(client)
     expect_statement(client, ["FAILED"], error="x" * 10_000)
     answer = run(client, answers, monkeypatch, event("Create"))
-    assert answer["Status"] == "FAILED" and len(answer["Reason"]) == module.REASON_LIMIT
+    assert answer["Status"] == "FAILED" and len(answer["Reason"]) == cfn_response.REASON_LIMIT

@@ -170,8 +170,8 @@ def test_every_crawler_and_job_runs_with_the_security_configuration(synth):
 def test_every_log_group_is_encrypted_with_the_key_and_kept_the_configured_days(synth, configs):
     retention = configs[synth.env].catalog.etl.log_retention_days
     groups = synth.resources("catalog", "AWS::Logs::LogGroup").values()
-    # Per dataset: the crawler's, and the job's continuous, output and error logs.
-    assert len(groups) == 4 * len(DATASETS[synth.env])
+    # Per dataset: the crawler's, and the job's output and error logs (Glue 5.1 writes no other).
+    assert len(groups) == 3 * len(DATASETS[synth.env])
     for group in groups:
         assert group["Properties"]["KmsKeyId"] == key_arn(synth)
         assert group["Properties"]["RetentionInDays"] == retention
@@ -416,12 +416,24 @@ def test_the_job_gets_the_contract_arguments(pair):
     assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
     assert arguments["--job-language"] == "python"
     assert arguments["--extra-py-files"]["Fn::Join"][1][-1].endswith(".zip")
-    assert arguments["--enable-continuous-cloudwatch-log"] == "true"
-    log_group_id = arguments["--continuous-log-logGroup"]["Ref"]
-    log_group = synth.resources("catalog", "AWS::Logs::LogGroup")[log_group_id]["Properties"]
-    assert log_group["LogGroupName"] == f"/aws-glue/jobs/mlake-{synth.env}-{dataset.name}-etl"
+    assert_glue_5_logging(synth, "catalog", arguments, f"mlake-{synth.env}-{dataset.name}-etl")
     # Optional per run: the job picks its defaults (Glue's run id, today).
     assert "--run_id" not in arguments and "--ingest_date" not in arguments
+
+
+def assert_glue_5_logging(synth, layer: str, arguments: dict, job_name: str) -> None:
+    """Glue 5.x ignores the continuous-logging flags of Glue 4.0; it writes `<prefix>/error` and
+    `<prefix>/output`, named by --custom-logGroup-prefix: both exist, encrypted, with a retention."""
+    assert not [a for a in arguments if a.startswith(("--enable-continuous", "--continuous-log"))], arguments
+    prefix = arguments["--custom-logGroup-prefix"]
+    assert prefix == f"/aws-glue/jobs/{job_name}"
+    groups = {
+        json.dumps(g["Properties"]["LogGroupName"]): g["Properties"]
+        for g in synth.resources(layer, "AWS::Logs::LogGroup").values()
+    }
+    for stream in ("error", "output"):
+        group = groups[json.dumps(f"{prefix}/{stream}")]
+        assert "KmsKeyId" in group and group["RetentionInDays"] > 0
 
 
 def test_the_library_zip_holds_the_lake_etl_package_at_its_root(dev):
@@ -465,25 +477,33 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     assert [s["Resource"] for s in listing] == [bucket_arn(synth, z) for z in ("raw", "curated", "artifacts")]
 
     reads = [s for s in statements if s["Action"] == "s3:GetObject"]
-    assert len(reads) == 1
-    read_resources = flat(reads[0]["Resource"])
+    read_resources = [r for s in reads for r in flat(s["Resource"])]
     assert bucket_arn(synth, "raw", f"/{raw}*") in read_resources
-    assert len(read_resources) == 3  # the raw prefix, the entry script and the library zip
+    # S3A HEADs each prefix's bare key and its ancestors: a HEAD without s3:GetObject is a 403.
+    raw_keys = ["/".join(raw.strip("/").split("/")[:n]) for n in range(raw.count("/"), 0, -1)]
+    probes = [
+        *(bucket_arn(synth, "raw", f"/{key}") for key in raw_keys),
+        bucket_arn(synth, "curated", f"/{name}"),
+        bucket_arn(synth, "curated", f"/_quarantine/{name}"),
+        bucket_arn(synth, "curated", "/_quarantine"),
+        bucket_arn(synth, "artifacts", f"/reports/{name}"),
+        bucket_arn(synth, "artifacts", "/reports"),
+    ]
+    for probe in probes:
+        assert probe in read_resources, probe
+    # Besides those: the raw prefix, the entry script and the library zip.
+    assert len(read_resources) == 3 + len(probes)
 
     (writes,) = [s for s in statements if "s3:PutObject" in flat(s["Action"])]
-    assert writes["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert writes["Action"] == ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     assert sorted(map(json.dumps, writes["Resource"])) == sorted(
         map(
             json.dumps,
             [
                 bucket_arn(synth, "curated", f"/{name}/*"),
-                bucket_arn(synth, "curated", f"/{name}_$folder$"),
                 bucket_arn(synth, "curated", f"/_quarantine/{name}/*"),
-                bucket_arn(synth, "curated", f"/_quarantine/{name}_$folder$"),
                 bucket_arn(synth, "curated", f"/_consumed/{name}/*"),
-                bucket_arn(synth, "curated", f"/_consumed/{name}_$folder$"),
                 bucket_arn(synth, "artifacts", f"/reports/{name}/*"),
-                bucket_arn(synth, "artifacts", f"/reports/{name}_$folder$"),
             ],
         )
     )
@@ -500,28 +520,26 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     # What an Iceberg commit through the Glue catalog calls: read, create on the first run, UpdateTable.
     assert sorted(catalog["Action"]) == ["glue:CreateTable", "glue:GetDatabase", "glue:GetTable", "glue:UpdateTable"]
 
+    # Its row counts, and Glue's job and observability metrics (namespace Glue), which it publishes too.
     assert by_actions[("cloudwatch:PutMetricData",)] == {
         "Action": "cloudwatch:PutMetricData",
-        "Condition": {"StringEquals": {"cloudwatch:namespace": "MLDataLake/ETL"}},
+        "Condition": {"StringEquals": {"cloudwatch:namespace": ["MLDataLake/ETL", "Glue"]}},
         "Effect": "Allow",
         "Resource": "*",
     }
 
-    # Ours for the three groups, and the construct's own grant on the continuous-logging group.
-    logs = [s for s in statements if "logs:PutLogEvents" in flat(s["Action"])]
-    assert [flat(s["Action"]) for s in logs] == [
-        ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        ["logs:CreateLogStream", "logs:PutLogEvents"],
+    # Only the two groups Glue 5.1 writes for this job.
+    (logs,) = [s for s in statements if "logs:PutLogEvents" in flat(s["Action"])]
+    assert flat(logs["Action"]) == [
+        "logs:AssociateKmsKey",
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
     ]
     groups = synth.resources("catalog", "AWS::Logs::LogGroup")
-    resources = [r for s in logs for r in flat(s["Resource"])]
-    names = {json.dumps(groups[r["Fn::GetAtt"][0]]["Properties"]["LogGroupName"]) for r in resources}
-    assert names == {
-        json.dumps(f"/aws-glue/jobs/mlake-{synth.env}-{name}-etl"),
-        json.dumps({"Fn::Join": ["", [f"/aws-glue/jobs/mlake-{synth.env}-glue-role/", {"Ref": role_id}, "/output"]]}),
-        json.dumps({"Fn::Join": ["", [f"/aws-glue/jobs/mlake-{synth.env}-glue-role/", {"Ref": role_id}, "/error"]]}),
-    }
-    assert len(statements) == 10
+    names = {groups[r["Fn::GetAtt"][0]]["Properties"]["LogGroupName"] for r in flat(logs["Resource"])}
+    assert names == {f"/aws-glue/jobs/mlake-{synth.env}-{name}-etl/{stream}" for stream in ("error", "output")}
+    assert len(statements) == 9
 
 
 def test_no_catalog_policy_allows_a_write_action_on_any_resource(synth):
@@ -531,9 +549,10 @@ def test_no_catalog_policy_allows_a_write_action_on_any_resource(synth):
             actions = set(flat(statement["Action"]))
             assert not any("*" in action for action in actions), statement
             if "*" in flat(statement["Resource"]):
-                # Only metrics, which have no resource-level permissions, and only in the ETL namespace.
+                # Only metrics, which have no resource-level permissions, in the ETL and Glue namespaces.
                 assert actions == {"cloudwatch:PutMetricData"}, statement
-                assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": "MLDataLake/ETL"}}
+                namespaces = statement["Condition"]["StringEquals"]["cloudwatch:namespace"]
+                assert set(flat(namespaces)) <= {"MLDataLake/ETL", "Glue"}, statement
             if actions - read_only:
                 for resource in flat(statement["Resource"]):
                     # A wildcard only as the end of an object prefix in a named bucket ('.../<prefix>/*').

@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import App
+from aws_cdk.assertions import Template
 
 from app import feature_flags
 from benchmarks.synth_scale import scaled_config, synthesize, write_config
 from config import PlatformConfig
+from lake_constructs.dataset_alarms import alarm_names
 from lake_constructs.limits import check_assembly, read_assembly
+from stacks.monitoring import MonitoringStack
 from stacks.platform import DataPlatform
 
 # Past what one catalog stack holds (CloudFormation's 500 resources), so the dataset stacks matter.
@@ -97,6 +100,23 @@ def test_the_dashboard_lists_every_dataset_alarm_at_most_100_to_a_widget(many):
     assert all(f":alarm:{name}" in body for name in expected)
     assert widgets == -(-(len(expected) + sum(d.schedule is not None for d in config.catalog.datasets)) // 100)
     assert "SEARCH(" in body and "rows per day" not in body
+
+
+def test_alarm_widgets_split_at_100_alarms():
+    # Monitoring alone is cheap to build: with a stack per dataset it names the dataset alarms.
+    config = PlatformConfig.model_validate(only_datasets_layers(150))
+    stack = MonitoringStack(App(context=feature_flags()), "monitoring", config=config)
+    (dashboard,) = Template.from_stack(stack).find_resources("AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    # Each alarm is an ARN made of tokens: count the alarm names in the text around them.
+    text = "".join(part if isinstance(part, str) else "" for part in parts)
+    names = [name for dataset in config.catalog.datasets for name in alarm_names(config.name_prefix, dataset)]
+    assert len(names) > 100
+    chunks = text.split('"type":"alarm"')[1:]
+    assert len(chunks) == -(-len(names) // 100)
+    for chunk in chunks:
+        assert chunk.count(":alarm:") <= 100
+    assert sum(chunk.count(":alarm:") for chunk in chunks) == len(names)
 
 
 def policy_sizes(outdir) -> dict[str, int]:

@@ -403,7 +403,9 @@ def test_the_target_role_writes_only_under_its_prefix_with_the_platform_key(dev)
 
 
 def test_owned_account_roles_have_their_fixed_names_and_managed_policies(dev):
-    roles = {p.get("RoleName"): p for p in props(dev, "AWS::IAM::Role")}
+    roles = {
+        r["Properties"].get("RoleName"): r["Properties"] for r in dev.resources("dms-roles", "AWS::IAM::Role").values()
+    }
     assert joined(roles["dms-vpc-role"]["ManagedPolicyArns"][0]).endswith(
         ":iam::aws:policy/service-role/AmazonDMSVPCManagementRole"
     )
@@ -414,27 +416,31 @@ def test_owned_account_roles_have_their_fixed_names_and_managed_policies(dev):
         assert roles[role]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "dms.amazonaws.com"}
 
 
-@pytest.mark.parametrize(
-    ("env", "needing_types", "count"),
-    [
-        ("dev", ("ReplicationSubnetGroup", "ReplicationConfig"), 1 + 2),
-        ("prod", ("ReplicationSubnetGroup", "ReplicationInstance", "ReplicationTask"), 1 + 1 + 1),
-    ],
-)
-def test_everything_that_needs_the_account_roles_depends_on_them(synths, env, needing_types, count):
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_account_roles_are_deployed_in_a_stack_before_ingestion_not_beside_its_subnet_group(synths, configs, env):
+    """IAM propagation: a subnet group created in the same stack as dms-vpc-role fails on a first
+    deploy. The roles' stack completes before ingestion's deployment starts."""
     synth = synths[env]
-    role_ids = {k for k, v in synth.resources("ingestion", "AWS::IAM::Role").items() if v["Properties"].get("RoleName")}
-    assert len(role_ids) == 2
-    needing = {k: v for t in needing_types for k, v in synth.resources("ingestion", f"AWS::DMS::{t}").items()}
-    assert len(needing) == count
-    for logical_id, resource in needing.items():
-        assert role_ids <= set(resource.get("DependsOn", [])), logical_id
+    assert configs[env].ingestion.dms.owns_account_roles
+    assert not [p for p in props(synth, "AWS::IAM::Role") if p.get("RoleName", "").startswith("dms-")], (
+        "a fixed-name DMS role in the ingestion stack"
+    )
+    artifacts = synth.manifest["artifacts"]
+    by_layer = {
+        a["displayName"].rsplit("/", 1)[-1]: name
+        for name, a in artifacts.items()
+        if a["type"] == "aws:cloudformation:stack"
+    }
+    assert by_layer["dms-roles"] in artifacts[by_layer["ingestion"]]["dependencies"]
+    assert {r["Properties"].get("RoleName") for r in synth.resources("dms-roles", "AWS::IAM::Role").values()} == {
+        "dms-vpc-role",
+        "dms-cloudwatch-logs-role",
+    }
 
 
 def test_without_ownership_no_fixed_name_role_is_created(variant):
     assert not [p for p in props(variant, "AWS::IAM::Role") if p.get("RoleName", "").startswith("dms-")]
-    for resource in variant.resources("ingestion", "AWS::DMS::ReplicationInstance").values():
-        assert not any("DmsAccountRoles" in d for d in resource.get("DependsOn", []))
+    assert "dms-roles" not in variant.stacks
 
 
 def test_the_fixed_name_roles_are_acknowledged_for_their_managed_policies_only(dev):
@@ -577,3 +583,16 @@ def test_the_extract_role_reads_its_secret_and_writes_only_its_prefix(dev, confi
 def test_no_extracts_no_glue_resources(variant):
     assert not variant.resources("ingestion", "AWS::Glue::Job")
     assert not variant.resources("ingestion", "AWS::Glue::SecurityConfiguration")
+
+
+def test_the_extract_job_logs_where_glue_5_writes_and_may_write_only_there(dev, configs):
+    from .test_catalog import assert_glue_5_logging
+
+    config = configs["dev"]
+    for extract in config.ingestion.jdbc.extracts:
+        name = f"{config.name_prefix}-{extract.name}-extract"
+        (job,) = [j for j in dev.resources("ingestion", "AWS::Glue::Job").values() if j["Properties"]["Name"] == name]
+        assert_glue_5_logging(dev, "ingestion", job["Properties"]["DefaultArguments"], name)
+    role_id = role_with_policy_description(dev, "Glue JDBC extract")
+    logs = [s for s in policy_of_role(dev, role_id) if "logs:PutLogEvents" in json.dumps(s["Action"])]
+    assert len(logs) == 1 and "aws-glue/jobs/*" not in json.dumps(logs)

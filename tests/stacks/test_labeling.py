@@ -65,9 +65,27 @@ def test_dev_says_why_threat_protection_is_off(dev):
     assert "labeling.threat_protection" in reason
 
 
-def test_the_hosted_domain_uses_the_configured_prefix(synth, configs):
+def test_the_hosted_domain_prefix_defaults_to_one_unique_per_account(synth, configs):
+    """A hosted-domain prefix is unique in its region across all accounts: the default carries the
+    account id, so a second team deploying the blueprint under the same names does not collide."""
+    config = configs[synth.env]
     domain = one(synth, "AWS::Cognito::UserPoolDomain")
-    assert domain["Domain"] == configs[synth.env].labeling.domain_prefix
+    if config.labeling.domain_prefix is not None:
+        assert domain["Domain"] == config.labeling.domain_prefix
+        return
+    account = {"Ref": "AWS::AccountId"} if config.account is None else config.account
+    expected = (
+        f"{config.name_prefix}-labeling-{account}"
+        if isinstance(account, str)
+        else {"Fn::Join": ["", [f"{config.name_prefix}-labeling-", account]]}
+    )
+    assert domain["Domain"] == expected
+
+
+def test_the_shipped_environments_use_the_per_account_default(configs):
+    for config in configs.values():
+        if config.labeling.enabled:
+            assert config.labeling.domain_prefix is None
 
 
 def test_the_app_client_is_confidential_and_signs_in_with_the_code_grant(synth):

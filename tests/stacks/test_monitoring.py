@@ -12,7 +12,7 @@ from types import SimpleNamespace as Config
 import pytest
 import yaml
 from aws_cdk import App
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Template
 
 from config import PlatformConfig
 from config.loader import environment_file
@@ -77,7 +77,7 @@ def test_the_topic_is_named_by_contract_and_encrypted_with_a_rotating_key_of_its
     assert topic_id
 
 
-def test_only_alarms_rules_and_budgets_of_this_account_may_use_the_key(synth):
+def test_only_alarms_rules_and_budgets_may_use_the_key_and_only_for_this_topic(synth, configs):
     (key,) = resources(synth.template("monitoring"), "AWS::KMS::Key").values()
     statements = key["Properties"]["KeyPolicy"]["Statement"]
     services = {
@@ -86,9 +86,32 @@ def test_only_alarms_rules_and_budgets_of_this_account_may_use_the_key(synth):
         if isinstance(s["Principal"], dict) and "Service" in s["Principal"]
     }
     assert set(services) == {"events.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
+    topic = f"{configs[synth.env].name_prefix}-alarms"
     for statement in services.values():
         assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
-        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+        context = json.dumps(statement["Condition"]["StringEquals"]["kms:EncryptionContext:aws:sns:topicArn"])
+        assert context.endswith(f':{topic}"]]}}'), context
+    # SNS guide: aws:SourceAccount / aws:SourceArn are not supported in the key policy for EventBridge;
+    # with them, every failure rule's delivery is refused.
+    events = json.dumps(services["events.amazonaws.com"]["Condition"])
+    assert "aws:Source" not in events
+    for service, marker in (("cloudwatch.amazonaws.com", ":alarm:*"), ("budgets.amazonaws.com", ":budget/*")):
+        condition = services[service]["Condition"]
+        assert condition["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+        assert marker in json.dumps(condition["ArnLike"]["aws:SourceArn"])
+
+
+def test_each_failure_rule_has_an_alarm_on_its_failed_deliveries(everything_on):
+    _, template = everything_on
+    rules = rules_by_name(template)
+    alarms = alarms_by_name(template)
+    assert rules
+    for rule_name in rules:
+        alarm = alarms[f"{rule_name}-failed-delivery"]
+        assert alarm["Namespace"] == "AWS/Events" and alarm["MetricName"] == "FailedInvocations"
+        assert alarm["Dimensions"] == [{"Name": "RuleName", "Value": rule_name}]
+        assert alarm["Statistic"] == "Sum" and alarm["Threshold"] == 1
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
 
 def test_the_topic_denies_publishing_without_tls_and_allows_only_this_accounts_services(synth):
@@ -310,18 +333,16 @@ def test_the_dashboard_shows_each_dataset_and_each_enabled_layer(everything_on, 
         assert (marker in shipped) == getattr(dev_config, layer).enabled, marker
 
 
-def test_the_budget_has_the_configured_limit_thresholds_and_tag_filter(synth, configs):
+def test_the_budget_has_the_configured_limit_thresholds_and_counts_the_account_without_tags(synth, configs):
     budget_config = configs[synth.env].monitoring.budget
     (budget,) = resources(synth.template("monitoring"), "AWS::Budgets::Budget").values()
     data = budget["Properties"]["Budget"]
     assert data["BudgetLimit"] == {"Amount": budget_config.monthly_limit_usd, "Unit": "USD"}
     assert data["BudgetType"] == "COST" and data["TimeUnit"] == "MONTHLY"
-    assert data["FilterExpression"] == {
-        "And": [
-            {"Tags": {"Key": "project", "MatchOptions": ["EQUALS"], "Values": ["mlake"]}},
-            {"Tags": {"Key": "environment", "MatchOptions": ["EQUALS"], "Values": [synth.env]}},
-        ]
-    }
+    # No tag filter: a tag Budgets has not been told to use (an inactive cost allocation tag) reads 0,
+    # and nothing at deploy can activate one in a fresh account (docs/cost.md).
+    assert configs[synth.env].monitoring.budget.filter_by_tags is False
+    assert "FilterExpression" not in data
     notifications = budget["Properties"]["NotificationsWithSubscribers"]
     assert sorted((n["Notification"]["NotificationType"], n["Notification"]["Threshold"]) for n in notifications) == (
         sorted(
@@ -345,10 +366,22 @@ def test_budget_and_dashboard_can_be_switched_off():
     template.resource_count_is("AWS::CloudWatch::Dashboard", 0)
 
 
-def test_an_account_wide_budget_has_no_filter():
-    config = config_with("dev", monitoring={"enabled": True, "budget": {"filter_by_tags": False}})
+def test_a_tag_filtered_budget_is_opt_in_and_needs_both_tags():
+    config = config_with("dev", monitoring={"enabled": True, "budget": {"filter_by_tags": True}})
     template = Template.from_stack(MonitoringStack(App(), "monitoring", config=config))
-    template.has_resource_properties("AWS::Budgets::Budget", {"Budget": {"FilterExpression": Match.absent()}})
+    template.has_resource_properties(
+        "AWS::Budgets::Budget",
+        {
+            "Budget": {
+                "FilterExpression": {
+                    "And": [
+                        {"Tags": {"Key": "project", "MatchOptions": ["EQUALS"], "Values": [config.project]}},
+                        {"Tags": {"Key": "environment", "MatchOptions": ["EQUALS"], "Values": ["dev"]}},
+                    ]
+                }
+            }
+        },
+    )
 
 
 def test_dms_tasks_follow_the_naming_contract_and_skip_serverless():

@@ -314,9 +314,16 @@ def test_the_glue_etl_script_runs_unchanged_as_a_spark_step_with_the_job_contrac
     step = next(s for s in resource["Properties"]["Steps"] if s["Name"] == "etl-spam_emails")
     args = step["HadoopJarStep"]["Args"]
     assert step["HadoopJarStep"]["Jar"] == "command-runner.jar"
-    assert args[:4] == ["spark-submit", "--deploy-mode", "cluster", "--py-files"]
-    assert joined(args[4]).endswith(".zip") and joined(args[5]).endswith(".py")
-    options = dict(zip(args[6::2], args[7::2], strict=True))
+    assert args[:6] == [
+        "spark-submit",
+        "--deploy-mode",
+        "cluster",
+        "--conf",
+        "spark.pyspark.python=/usr/bin/python3.11",
+        "--py-files",
+    ]
+    assert joined(args[6]).endswith(".zip") and joined(args[7]).endswith(".py")
+    options = dict(zip(args[8::2], args[9::2], strict=True))
     dataset = configs["dev"].catalog.dataset("spam_emails")
     raw, curated, artifacts = (
         f"mlake-dev-{z}-${{AWS::AccountId}}-${{AWS::Region}}" for z in ("raw", "curated", "artifacts")
@@ -335,7 +342,7 @@ def test_the_etl_library_zip_holds_the_package_at_its_root(etl_build):
     template, outdir = etl_build
     (resource,) = template.find_resources(CLUSTER).values()
     step = next(s for s in resource["Properties"]["Steps"] if s["Name"] == "etl-spam_emails")
-    asset_hash = joined(step["HadoopJarStep"]["Args"][4]).rsplit("/", 1)[1].removesuffix(".zip")
+    asset_hash = joined(step["HadoopJarStep"]["Args"][6]).rsplit("/", 1)[1].removesuffix(".zip")
     staged = outdir / f"asset.{asset_hash}"
     files = (
         sorted(str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_file())
@@ -436,3 +443,34 @@ def test_a_keyed_tls_trino_cluster_on_a_later_release_passes_every_pack(tmp_path
     configurations = {c["Classification"]: c["ConfigurationProperties"] for c in properties["Configurations"]}
     assert configurations["trino-connector-hive"] == {"hive.metastore": "glue"}
     assert "presto-connector-hive" not in configurations
+
+
+def test_destroy_revokes_the_rules_emr_adds_between_its_groups_before_deleting_them(synth):
+    """EC2 refuses to delete a group another group's rule references, and EMR adds such rules that
+    CloudFormation does not know: a custom resource between the cluster and the groups revokes them."""
+    template = synth.stacks["processing"]["Resources"]
+    (cleanup_id, cleanup) = next((k, v) for k, v in template.items() if v["Type"] == "Custom::EmrSecurityGroupRules")
+    emr = next(v for v in template.values() if v["Type"] == CLUSTER)
+    instances = emr["Properties"]["Instances"]
+    groups = [
+        instances["EmrManagedMasterSecurityGroup"],
+        instances["EmrManagedSlaveSecurityGroup"],
+        instances["ServiceAccessSecurityGroup"],
+    ]
+    # The resource names the three groups (so it is deleted before them) ...
+    assert cleanup["Properties"]["SecurityGroupIds"] == groups
+    # ... and the cluster waits for it (so the cluster is deleted, and terminated, before it).
+    assert cleanup_id in emr["DependsOn"]
+    function_id = cleanup["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    role_id = template[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    (policy,) = [
+        v
+        for v in template.values()
+        if v["Type"] == "AWS::IAM::ManagedPolicy" and {"Ref": role_id} in v["Properties"].get("Roles", [])
+    ]
+    revoke = next(
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "RevokeRulesOfTheClustersGroupsOnly"
+    )
+    assert len(revoke["Resource"]) == 3 and "*" not in json.dumps(revoke["Resource"])

@@ -1,5 +1,7 @@
 """What a security reviewer and a user rely on in the warehouse layer, asserted exactly."""
 
+import json
+
 import pytest
 
 from lake_constructs.lake_access import CATALOG_READ_ACTIONS
@@ -168,25 +170,38 @@ def test_the_spectrum_role_reads_the_curated_catalog_and_tables_and_unloads_to_r
     assert not [a for a in writes if a.startswith("glue:") and not a.startswith(("glue:Get", "glue:BatchGet"))]
 
 
-def test_the_external_schema_is_created_through_the_data_api_after_the_cluster(synth):
+def plan_of(synth) -> tuple[dict, dict]:
+    """The SQL function's plan (its PLAN variable) and the resource's Plan property, both as Fn::Join."""
+    (resource,) = synth.resources("warehouse", "Custom::RedshiftSql").values()
+    (_, function) = one(synth, "AWS::Lambda::Function")
+    return function["Properties"]["Environment"]["Variables"]["PLAN"], resource["Properties"]["Plan"]
+
+
+def test_the_external_schema_is_created_by_a_deploy_user_with_create_only(synth, configs):
+    warehouse = configs[synth.env].warehouse
     (resource,) = synth.resources("warehouse", "Custom::RedshiftSql").values()
     cluster_id, _ = one(synth, "AWS::Redshift::Cluster")
-    properties = resource["Properties"]
-    assert properties["ClusterIdentifier"] == {"Ref": cluster_id}
-    assert (properties["Database"], properties["DbUser"]) == ("lake", "lakeadmin")
+    assert resource["Properties"]["ClusterIdentifier"] == {"Ref": cluster_id}
+    function_plan, resource_plan = plan_of(synth)
+    # What runs is the function's own plan; the resource carries the same, to update on change.
+    assert function_plan == resource_plan
+    assert set(resource["Properties"]) == {"ServiceToken", "ClusterIdentifier", "Plan"}
     spectrum_id, _ = role_by_service(synth, "redshift.amazonaws.com")
-    assert properties["Statements"] == [
+    parts = function_plan["Fn::Join"][1]
+    assert {"Fn::GetAtt": [spectrum_id, "Arn"]} in parts
+    text = "".join(p if isinstance(p, str) else "<role>" for p in parts)
+    plan = json.loads(text)
+    admin, deployer, database = warehouse.admin_username, warehouse.deploy_username, warehouse.database_name
+    assert admin != deployer
+    assert plan["database"] == database
+    assert plan["steps"] == [
+        {"user": admin, "sql": f'CREATE USER "{deployer}" PASSWORD DISABLE', "tolerate": "already exists"},
+        {"user": admin, "sql": f'GRANT CREATE ON DATABASE "{database}" TO "{deployer}"'},
         {
-            "Fn::Join": [
-                "",
-                [
-                    "CREATE EXTERNAL SCHEMA IF NOT EXISTS curated FROM DATA CATALOG DATABASE "
-                    f"'mlake_{synth.env}_curated' IAM_ROLE '",
-                    {"Fn::GetAtt": [spectrum_id, "Arn"]},
-                    "'",
-                ],
-            ]
-        }
+            "user": deployer,
+            "sql": f"CREATE EXTERNAL SCHEMA IF NOT EXISTS {warehouse.external_schema} FROM DATA CATALOG DATABASE "
+            f"'{configs[synth.env].database_name('curated')}' IAM_ROLE '<role>'",
+        },
     ]
 
 
@@ -204,7 +219,7 @@ def test_the_sql_handler_runs_in_the_workload_subnets_with_https_out_only(synth)
     assert "KmsKeyId" in log_group["Properties"]
 
 
-def test_the_sql_handler_may_run_statements_on_this_cluster_as_the_admin_only(synth):
+def test_the_sql_handler_may_run_statements_on_this_cluster_as_its_two_users_only(synth):
     role_id, _ = role_by_service(synth, "lambda.amazonaws.com")
     by_sid = {s.get("Sid"): s for s in policy_of(synth, role_id)}
     execute = by_sid["RunStatementsOnTheCluster"]
@@ -215,6 +230,7 @@ def test_the_sql_handler_may_run_statements_on_this_cluster_as_the_admin_only(sy
     assert sorted(r["Fn::Join"][1][-1] for r in credentials["Resource"]) == [
         f":dbname:mlake-{synth.env}-warehouse/lake",
         f":dbuser:mlake-{synth.env}-warehouse/lakeadmin",
+        f":dbuser:mlake-{synth.env}-warehouse/lakedeployer",
     ]
     follow = by_sid["FollowOwnStatements"]
     assert follow["Condition"] == {"StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}}
