@@ -21,6 +21,8 @@ def test_sample_dataset_end_to_end(spark, tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0
     summary = json.loads(out[-1])
+    assert (summary.pop("files_processed"), summary.pop("table_rows")) == (1, 595)
+    assert isinstance(summary.pop("snapshot_id"), int)
     # The sample has one dirty row per reason that applies to it (sample_data/generate.py).
     assert summary == {
         "dataset": "dog_breeds",
