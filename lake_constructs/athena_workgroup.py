@@ -11,6 +11,7 @@ from constructs import Construct
 
 from .compliance import acknowledge, wildcard_finding
 from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, zone_read_statements
+from .lake_formation import acknowledge_data_access, lake_formation_data_access
 
 ENGINE_VERSION = "Athena engine version 3"
 MIB = 1024 * 1024
@@ -46,6 +47,10 @@ class AthenaWorkgroup(Construct):
     prefix, and using `key` to decrypt data and encrypt results. Pass buckets imported by name
     (`s3.Bucket.from_bucket_name`), so the policy's object wildcards can be acknowledged exactly.
 
+    With `lake_formation`, also `lakeformation:GetDataAccess`: Athena reads tables of registered
+    locations with credentials Lake Formation vends; without `direct_reads` (where Lake Formation
+    alone decides) the policy reads no curated object itself.
+
     Attributes: `workgroup` (CfnWorkGroup), `name`, `arn`, `results_prefix`, `query_policy`.
     """
 
@@ -61,6 +66,8 @@ class AthenaWorkgroup(Construct):
         database: str,
         data_bucket: s3.IBucket | None,
         hidden_prefix: str,
+        lake_formation: bool = False,
+        direct_reads: bool = True,
     ) -> None:
         super().__init__(scope, id)
         self.name = name
@@ -101,7 +108,11 @@ class AthenaWorkgroup(Construct):
                     actions=CATALOG_READ_ACTIONS,
                     resources=glue_catalog_arns(self, database, [] if data_bucket is None else ["*"]),
                 ),
-                *([] if data_bucket is None else zone_read_statements(data_bucket, hidden=hidden_prefix)),
+                *(
+                    []
+                    if data_bucket is None or not direct_reads
+                    else zone_read_statements(data_bucket, hidden=hidden_prefix)
+                ),
                 iam.PolicyStatement(
                     sid="WriteAndReadQueryResults",
                     actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
@@ -136,8 +147,11 @@ class AthenaWorkgroup(Construct):
                 []
                 if data_bucket is None
                 else [
-                    wildcard_finding(self, data_bucket.arn_for_objects("*")),
+                    *([wildcard_finding(self, data_bucket.arn_for_objects("*"))] if direct_reads else []),
                     wildcard_finding(self, glue_catalog_arns(self, database, ["*"])[-1]),
                 ]
             ),
         )
+        if lake_formation:
+            self.query_policy.add_statements(lake_formation_data_access())
+            acknowledge_data_access(self.query_policy)

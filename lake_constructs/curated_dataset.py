@@ -11,7 +11,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config.models.catalog import DatasetSpec, EtlJobSettings, TableMaintenance
+from config.models.governance import GovernanceConfig
 
+from . import lake_formation as lf
 from .curation_job import CurationJob
 from .dataset_classifier import DatasetClassifier
 from .dataset_crawler import DatasetCrawler
@@ -35,7 +37,16 @@ class CatalogShared:
     environment: str
     log_retention_days: int
     removal_policy: RemovalPolicy
+    governance: GovernanceConfig
     maintenance: TableMaintenance | None = None
+
+    def lake_formation(self, zone: str, dataset: str) -> lf.LakeFormationAccess | None:
+        """What a dataset's crawler (raw) or job (curated) needs for its Lake Formation grants; None in iam mode."""
+        if not self.governance.governed:
+            return None
+        return lf.LakeFormationAccess(
+            location_arn=self.buckets[zone].bucket_arn, classification=self.governance.classification(dataset)
+        )
 
 
 class CuratedDataset(Construct):
@@ -73,6 +84,8 @@ class CuratedDataset(Construct):
             key=shared.key,
             log_retention_days=shared.log_retention_days,
             removal_policy=shared.removal_policy,
+            lake_formation=shared.lake_formation("raw", dataset.name),
+            catalog_encrypted=shared.governance.catalog_encryption.managed,
         )
         self.crawler.crawler.node.add_dependency(self.classifier.classifier)
         self.job = CurationJob(
@@ -92,6 +105,7 @@ class CuratedDataset(Construct):
             log_retention_days=shared.log_retention_days,
             removal_policy=shared.removal_policy,
             maintenance=shared.maintenance,
+            lake_formation=shared.lake_formation("curated", dataset.name),
         )
         self.workflow = DatasetWorkflow(
             self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
@@ -12,6 +14,7 @@ from constructs import Construct
 from config.models.catalog import DatasetSpec, EtlJobSettings, TableMaintenance
 
 from . import iceberg, scoped_access
+from . import lake_formation as lf
 from .compliance import acknowledge
 from .etl_job_code import EtlJobCode
 from .glue_job_logs import GLUE_METRICS_NAMESPACE, GlueJobLogs, put_metrics
@@ -81,6 +84,7 @@ class CurationJob(Construct):
         removal_policy: RemovalPolicy,
         ml_thresholds: str | None = None,
         maintenance: TableMaintenance | None = None,
+        lake_formation: lf.LakeFormationAccess | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.job_name = name
@@ -104,6 +108,11 @@ class CurationJob(Construct):
         }
         if ml_thresholds is not None:
             self.arguments["--ml_thresholds"] = ml_thresholds
+        if lake_formation is not None:
+            # The job tags the table it creates, so tag-based grants reach it (lake_formation.py).
+            self.arguments["--lf_tags"] = json.dumps(
+                {lf.DATASET: dataset.name, lf.CLASSIFICATION: lake_formation.classification}, sort_keys=True
+            )
 
         self.role = LakeRole(
             self,
@@ -159,7 +168,14 @@ class CurationJob(Construct):
             self.role.policy,
             "cloudwatch:PutMetricData has no resource-level permissions (its resource is always '*'); the "
             f"statement allows it only for the {METRICS_NAMESPACE} and {GLUE_METRICS_NAMESPACE} namespaces "
-            "(condition cloudwatch:namespace)",
+            "(condition cloudwatch:namespace)"
+            + (
+                ""
+                if lake_formation is None
+                else "; lakeformation:AddLFTagsToResource and GetResourceLFTags have no resource-level IAM "
+                "permissions either: Lake Formation itself limits them to the tag values the job may "
+                "associate (ASSOCIATE on this dataset's values) and the tables it may alter"
+            ),
             "AwsSolutions-IAM5[Resource::*]",
         )
         self.role.add_to_policy(self.logs.write())
@@ -191,8 +207,26 @@ class CurationJob(Construct):
                 "--conf": iceberg.glue_conf_argument(curated_bucket.s3_url_for_object()),
             },
         )
+        self.grants = []
+        if lake_formation is not None:
+            self.grants = lf.grant_dataset_write(
+                self,
+                "LakeFormation",
+                principal_arn=self.role.role_arn,
+                zone="curated",
+                dataset=dataset.name,
+                classification=lake_formation.classification,
+                location_arn=lake_formation.location_arn,
+            )
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="TagItsTable",
+                    actions=["lakeformation:AddLFTagsToResource", "lakeformation:GetResourceLFTags"],
+                    resources=["*"],
+                )
+            )
         # A run must not start before its role's permissions exist.
-        self.job.node.add_dependency(self.role.policy)
+        self.job.node.add_dependency(self.role.policy, *self.grants)
 
         self.maintenance_trigger: glue.CfnTrigger | None = None
         if maintenance is not None and maintenance.schedule is not None:

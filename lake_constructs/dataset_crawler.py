@@ -13,6 +13,7 @@ from constructs import Construct
 
 from config.models.catalog import DatasetSpec
 
+from . import lake_formation as lf
 from . import scoped_access
 from .compliance import acknowledge
 from .encrypted_log_group import EncryptedLogGroup
@@ -41,11 +42,14 @@ class DatasetCrawler(Construct):
     - Runs with the platform's security configuration; logs to its own encrypted log group with the
       configured retention, created ahead under the name Glue derives from the role and the
       security configuration.
-    - IAM (`role`, a LakeRole): list and read the raw prefix only; decrypt with the key; read and
-      write only its raw table and its partition index (and read the database); write only its log group.
+    - IAM (`role`, a LakeRole): list and read the raw prefix only; decrypt with the key (and encrypt,
+      when `catalog_encrypted`); read and write only its raw table and its partition index (and read the
+      database); write only its log group.
+    - Lake Formation (with `lake_formation`): CREATE_TABLE on the raw zone's database and access to
+      the raw location (`grants`); the raw table it creates is its own (implicit permissions).
 
     Attributes: `crawler` (CfnCrawler), `crawler_name`, `role`, `log_group`, `raw_path`,
-    `database_name`, `table_name`.
+    `database_name`, `table_name`, `grants` (Lake Formation grants; empty without `lake_formation`).
     """
 
     def __init__(
@@ -62,6 +66,8 @@ class DatasetCrawler(Construct):
         key: kms.IKey,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
+        lake_formation: lf.LakeFormationAccess | None = None,
+        catalog_encrypted: bool = False,
     ) -> None:
         super().__init__(scope, id)
         self.crawler_name = name
@@ -93,7 +99,8 @@ class DatasetCrawler(Construct):
             "ARN selects the objects of a prefix only with a trailing wildcard",
             *scoped_access.object_prefix_findings(self, raw_read),
         )
-        self.role.add_to_policy(scoped_access.use_key(key, encrypt=False))
+        # Writing table definitions into a catalog encrypted with the key encrypts them with it.
+        self.role.add_to_policy(scoped_access.use_key(key, encrypt=catalog_encrypted))
         tables = scoped_access.catalog_table_arns(self, self.database_name, self.table_name)
         self.role.add_to_policy(
             iam.PolicyStatement(
@@ -102,6 +109,17 @@ class DatasetCrawler(Construct):
             )
         )
         self.role.add_to_policy(scoped_access.write_log_groups([self.log_group.log_group_arn]))
+        self.grants = (
+            []
+            if lake_formation is None
+            else lf.grant_table_create(
+                self,
+                "LakeFormation",
+                principal_arn=self.role.role_arn,
+                zone="raw",
+                location_arn=lake_formation.location_arn,
+            )
+        )
 
         self.crawler = glue.CfnCrawler(
             self,
@@ -138,4 +156,4 @@ class DatasetCrawler(Construct):
         )
         # The crawler must not start before its role can read the prefix and write its logs.
         self.crawler.node.add_dependency(self.role.policy)
-        self.crawler.node.add_dependency(self.log_group)
+        self.crawler.node.add_dependency(self.log_group, *self.grants)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -17,6 +18,14 @@ from .lake_role import LakeRole, service_of_this_account
 WORKLOAD_SUBNETS = "private"
 DATA_SUBNETS = "isolated"
 
+# IAM service prefix of each interface endpoint's service (its endpoint policy allows only that service).
+SERVICE_PREFIXES = {"monitoring": "cloudwatch", "ecr.api": "ecr", "ecr.dkr": "ecr", "sagemaker.api": "sagemaker"}
+# Session Manager's agent channels keep the default endpoint policy: their calls carry no resource
+# and no other account's principal can open a session to this VPC's instances. (VPC user guide,
+# "Control access to VPC endpoints using endpoint policies": a service without endpoint-policy
+# support allows full access through its endpoints whatever the policy.)
+DEFAULT_POLICY_ENDPOINTS = ("ec2messages", "ssmmessages")
+
 
 class LakeNetwork(Construct):
     """A VPC over `availability_zones` with:
@@ -27,9 +36,14 @@ class LakeNetwork(Construct):
     - `public` subnets only to hold NAT gateways, when there are any;
     - S3 and DynamoDB gateway endpoints, the configured interface endpoints (private DNS, HTTPS
       from inside the VPC only), all-traffic flow logs to a KMS-encrypted log group, and a default
-      security group that allows nothing.
+      security group that allows nothing;
+    - endpoint policies: through the S3 endpoint, this account's principals reach only `s3_buckets`
+      (the platform's) and anyone reads only the objects of `aws_buckets` (AWS-owned repositories
+      the services in the VPC install from); the DynamoDB endpoint reaches this account's tables;
+      each interface endpoint allows its own service to this account's principals only.
 
     Attributes: `vpc`, `flow_log_group`, `endpoint_security_group`, `interface_endpoints` (by service),
+    `s3_endpoint`,
     `workload_subnets` and `data_subnets` (subnet selections).
     """
 
@@ -42,8 +56,11 @@ class LakeNetwork(Construct):
         availability_zones: list[str],
         key: kms.IKey,
         removal_policy: RemovalPolicy,
+        s3_buckets: list[str],
+        aws_buckets: list[str],
     ) -> None:
         super().__init__(scope, id)
+        stack = Stack.of(self)
         with_egress = config.nat_gateways > 0
         masks = config.subnet_masks()
         subnets = [
@@ -89,6 +106,38 @@ class LakeNetwork(Construct):
                 )
             },
         )
+        self.s3_endpoint = self.vpc.node.find_child("S3")
+        self.s3_endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="PlatformBucketsOfThisAccount",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:*"],
+                resources=[
+                    arn
+                    for name in s3_buckets
+                    for arn in (f"arn:{stack.partition}:s3:::{name}", f"arn:{stack.partition}:s3:::{name}/*")
+                ],
+                conditions={"StringEquals": {"aws:PrincipalAccount": stack.account}},
+            )
+        )
+        if aws_buckets:
+            self.s3_endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ReadAwsRepositories",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:GetObject"],
+                    resources=[f"arn:{stack.partition}:s3:::{name}/*" for name in aws_buckets],
+                )
+            )
+        self.vpc.node.find_child("DynamoDB").add_to_policy(
+            iam.PolicyStatement(
+                sid="TablesOfThisAccount",
+                principals=[iam.AnyPrincipal()],
+                actions=["dynamodb:*"],
+                resources=[stack.format_arn(service="dynamodb", resource="table", resource_name="*")],
+                conditions={"StringEquals": {"aws:PrincipalAccount": stack.account}},
+            )
+        )
         for subnet in self.vpc.public_subnets:
             acknowledge(
                 subnet.node.find_child("DefaultRoute"),
@@ -121,6 +170,16 @@ class LakeNetwork(Construct):
                 subnets=self.workload_subnets,
                 open=False,
             )
+            if service not in DEFAULT_POLICY_ENDPOINTS:
+                self.interface_endpoints[service].add_to_policy(
+                    iam.PolicyStatement(
+                        sid="ThisServiceForThisAccount",
+                        principals=[iam.AnyPrincipal()],
+                        actions=[f"{SERVICE_PREFIXES.get(service, service)}:*"],
+                        resources=["*"],
+                        conditions={"StringEquals": {"aws:PrincipalAccount": stack.account}},
+                    )
+                )
 
 
 def _flow_log_role(scope: Construct) -> LakeRole:

@@ -9,6 +9,7 @@ from constructs import Construct
 
 from .compliance import acknowledge, wildcard_finding
 from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, zone_read_statements
+from .lake_formation import acknowledge_data_access, lake_formation_data_access
 from .lake_role import LakeRole
 
 
@@ -22,6 +23,10 @@ class SpectrumRole(Construct):
 
     Nothing else: no catalog writes (the ETL jobs own the tables), no other prefix. Pass buckets
     imported by name (`s3.Bucket.from_bucket_name`), so the object wildcards can be acknowledged exactly.
+
+    With `lake_formation`, also `lakeformation:GetDataAccess` (Spectrum reads tables of registered
+    locations with credentials Lake Formation vends); without `direct_reads` (where Lake Formation
+    alone decides), no S3 read of the curated zone.
 
     Attributes: `role` (a LakeRole), `unload_prefix`.
     """
@@ -37,6 +42,8 @@ class SpectrumRole(Construct):
         unload_bucket: s3.IBucket,
         unload_prefix: str,
         key: kms.IKey,
+        lake_formation: bool = False,
+        direct_reads: bool = True,
     ) -> None:
         super().__init__(scope, id)
         self.unload_prefix = unload_prefix
@@ -53,8 +60,12 @@ class SpectrumRole(Construct):
                 resources=glue_catalog_arns(self, database, ["*"]),
             )
         )
-        for statement in zone_read_statements(data_bucket, hidden=hidden_prefix):
-            self.role.add_to_policy(statement)
+        if direct_reads:
+            for statement in zone_read_statements(data_bucket, hidden=hidden_prefix):
+                self.role.add_to_policy(statement)
+        if lake_formation:
+            self.role.add_to_policy(lake_formation_data_access())
+            acknowledge_data_access(self.role.policy)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="UnloadToTheRawZone",
@@ -88,7 +99,7 @@ class SpectrumRole(Construct):
             f"contract (<curated bucket>/<dataset>/*; the {hidden_prefix}* service folders, quarantine included, "
             "denied), read by Spectrum, and <raw bucket>/redshift_unload/*, written by UNLOAD; the keys below "
             "them are chosen at run time by the ETL jobs (partitions, files) and by UNLOAD (one per slice)",
-            wildcard_finding(self, data_bucket.arn_for_objects("*")),
+            *([wildcard_finding(self, data_bucket.arn_for_objects("*"))] if direct_reads else []),
             wildcard_finding(self, unload_bucket.arn_for_objects(f"{unload_prefix}*")),
             wildcard_finding(self, glue_catalog_arns(self, database, ["*"])[-1]),
         )

@@ -40,6 +40,9 @@ class AnalyticsStack(Stack):
             ),
             # Curated tables only: the quarantine (_quarantine/) holds rejected rows, not for querying.
             hidden_prefix=CURATED_SERVICE_FOLDERS,
+            # Where Lake Formation alone decides, Athena reads the tables with the credentials it vends.
+            lake_formation=config.governance.governed,
+            direct_reads=not config.governance.enforced,
         )
         # With a stack per dataset, each dataset's saved queries are in its own stack (stacks/datasets.py).
         self.queries = (

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
+from lake_constructs import lake_formation as lf
 from lake_constructs.compliance import acknowledge
 from lake_constructs.construct_ids import construct_id
 from lake_constructs.curated_dataset import CatalogShared, CuratedDataset
@@ -67,6 +68,25 @@ class CatalogStack(Stack):
         }
         self.raw_database = self.databases["raw"]
         self.curated_database = self.databases["curated"]
+        governance = config.governance
+        self.database_tags: dict[str, object] = {}
+        if governance.governed:
+            for zone, database in self.databases.items():
+                # Every table inherits the database's tags: the zone, and a classification its own
+                # table-level value overrides (lake_formation.py).
+                association = lf.tag_database(
+                    self,
+                    f"{zone.capitalize()}DatabaseTags",
+                    database_name=database.database_name,
+                    tags={lf.ZONE: zone, lf.CLASSIFICATION: governance.default_classification},
+                )
+                association.node.add_dependency(database)
+                self.database_tags[zone] = association
+        if governance.enforced:
+            # Tables created from now on get no IAMAllowedPrincipals grant (Glue DatabaseInput
+            # CreateTableDefaultPermissions, empty): Lake Formation alone decides who reads them.
+            for database in self.databases.values():
+                database.node.default_child.add_property_override("DatabaseInput.CreateTableDefaultPermissions", [])
 
         self.security_configuration_name = f"{prefix}-glue"
         self.security_configuration = GlueSecurityConfiguration(
@@ -85,6 +105,7 @@ class CatalogStack(Stack):
             log_retention_days=config.catalog.etl.log_retention_days,
             removal_policy=removal_policy,
             maintenance=config.catalog.etl.maintenance,
+            governance=governance,
         )
         self.config = config
         self.classifiers: dict[str, DatasetClassifier] = {}

@@ -9,6 +9,8 @@ from constructs import Construct
 from config import PlatformConfig
 from lake_constructs.lake_network import LakeNetwork
 
+from .storage import ZONES
+
 
 class NetworkStack(Stack):
     """Attributes: `network` (the LakeNetwork), `vpc`."""
@@ -23,8 +25,28 @@ class NetworkStack(Stack):
             availability_zones=self.availability_zones,
             key=key,
             removal_policy=RemovalPolicy.DESTROY if config.ephemeral else RemovalPolicy.RETAIN,
+            s3_buckets=[
+                *(config.bucket_name(zone, self.account, self.region) for zone in (*ZONES, "access-logs")),
+                # Job scripts and EMR steps are CDK assets, read from the bootstrap staging bucket.
+                f"cdk-{config.governance.bootstrap_qualifier}-assets-{self.account}-{self.region}",
+            ],
+            aws_buckets=self._aws_buckets(config),
         )
         self.vpc = self.network.vpc
+
+    def _aws_buckets(self, config: PlatformConfig) -> list[str]:
+        """The AWS-owned buckets that EMR nodes install from through the S3 endpoint (EMR management
+        guide, "Sample policies for private subnets that access Amazon S3": the Amazon Linux
+        repositories of the release's Amazon Linux, and the EMR repository bucket)."""
+        if not config.processing.enabled:
+            return []
+        major = int(config.processing.release_label.removeprefix("emr-").split(".")[0])
+        region = self.region
+        if major >= 7:
+            linux = [f"al2023-repos-{region}-de612dc2"]
+        else:
+            linux = [f"amazonlinux.{region}.amazonaws.com", f"amazonlinux-2-repos-{region}"]
+        return [*linux, f"repo.{region}.emr.amazonaws.com"]
 
     @property
     def availability_zones(self) -> list[str]:

@@ -11,6 +11,7 @@ from .analytics import AnalyticsStack
 from .catalog import CatalogStack
 from .datasets import DatasetsStack
 from .dms_roles import DmsRolesStack
+from .governance import GovernanceStack
 from .ingestion import IngestionStack
 from .labeling import LabelingStack
 from .monitoring import MonitoringStack
@@ -52,7 +53,17 @@ class DataPlatform(Construct):
 
         self.storage = stack(StorageStack, "storage")
         self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+        governance = config.governance
+        # Before the catalog: its databases and grants need the deployment roles to be data lake
+        # administrators and the LF-tags to exist.
+        self.governance = (
+            stack(GovernanceStack, "governance", storage=self.storage)
+            if governance.governed or governance.catalog_encryption.managed
+            else None
+        )
         self.catalog = stack(CatalogStack, "catalog", storage=self.storage)
+        if self.governance is not None:
+            self.catalog.add_dependency(self.governance)
         self.analytics = stack(AnalyticsStack, "analytics", storage=self.storage) if config.analytics.enabled else None
         self.warehouse = (
             stack(WarehouseStack, "warehouse", storage=self.storage, network=self.network)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from aws_cdk import Annotations, Stack
@@ -12,6 +13,7 @@ from constructs import Construct
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
 from lake_constructs import iceberg
+from lake_constructs import lake_formation as lf
 from lake_constructs.compliance import acknowledge_wildcards
 from lake_constructs.emr_cluster import ClusterStep, EmrCluster
 from lake_constructs.etl_job_code import ENTRY_SCRIPT, GLUE_JOBS, LIBRARY, EtlJobCode
@@ -100,6 +102,9 @@ class ProcessingStack(Stack):
         )
         self.cluster = self.emr.cluster
         self._grant_lake(config)
+        self.grants = self._grant_lake_formation(config) if config.governance.governed else []
+        # The steps run as soon as the cluster is up: its grants must exist by then.
+        self.cluster.node.add_dependency(*self.grants)
 
     def _etl_step(self, config: PlatformConfig, dataset: DatasetSpec, glue_jobs_dir: Path) -> ClusterStep | None:
         script, library = glue_jobs_dir / ENTRY_SCRIPT, glue_jobs_dir / LIBRARY
@@ -125,6 +130,12 @@ class ProcessingStack(Stack):
             "--environment": config.environment,
             "--metrics_namespace": METRICS_NAMESPACE,
         }
+        if config.governance.governed:
+            # As the Glue job does: the step tags the curated table it creates (lake_formation.py).
+            arguments["--lf_tags"] = json.dumps(
+                {lf.DATASET: dataset.name, lf.CLASSIFICATION: config.governance.classification(dataset.name)},
+                sort_keys=True,
+            )
         return ClusterStep(
             name=f"etl-{dataset.name}",
             args=[
@@ -229,13 +240,46 @@ class ProcessingStack(Stack):
             "lake's own two Glue databases",
             [*raw_objects, *curated_objects, *artifact_objects, *catalog_resources],
         )
+        if config.governance.governed and "etl_script" in self.assets:
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="TagCuratedTables",
+                    actions=["lakeformation:AddLFTagsToResource", "lakeformation:GetResourceLFTags"],
+                    resources=["*"],
+                )
+            )
         acknowledge_wildcards(
             role.policy,
             "Resource '*' is what these actions accept: cloudwatch:PutMetricData (held to the ETL namespace "
-            "by the cloudwatch:namespace condition) and the Session Manager agent's ssmmessages and "
-            "ec2messages channel actions, which have no resource ARN",
+            "by the cloudwatch:namespace condition), the Session Manager agent's ssmmessages and "
+            "ec2messages channel actions, and Lake Formation's tag calls, which have no resource ARN (Lake "
+            "Formation limits those to the tag values the role may associate)",
             ["*"],
         )
+
+    def _grant_lake_formation(self, config: PlatformConfig) -> list:
+        """The cluster reads both zones (Hive, Spark, Presto and the training step query them through
+        the Glue catalog), and the ETL example step writes its dataset's curated table as the Glue job does."""
+        role_arn = self.emr.instance_role.role_arn
+        grants = [
+            grant
+            for zone in lf.ZONES
+            for grant in lf.grant_zone_read(
+                self, f"LakeFormation{zone.capitalize()}Read", principal_arn=role_arn, zone=zone
+            )
+        ]
+        etl = config.processing.example_steps.etl_dataset
+        if etl is not None and "etl_script" in self.assets:
+            grants += lf.grant_dataset_write(
+                self,
+                "LakeFormationEtlStep",
+                principal_arn=role_arn,
+                zone="curated",
+                dataset=etl,
+                classification=config.governance.classification(etl),
+                location_arn=f"arn:{self.partition}:s3:::{self.bucket_names['curated']}",
+            )
+        return grants
 
     def _grant_catalog(self, config: PlatformConfig) -> list[str]:
         role = self.emr.instance_role

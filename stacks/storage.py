@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -27,6 +28,22 @@ class StorageStack(Stack):
         self.key = LakeKey(
             self, "LakeKey", alias=f"alias/{config.name_prefix}-lake", removal_policy=self.removal_policy
         ).key
+
+        governance = config.governance
+        consumers = [consumer.principal_arn for consumer in governance.consumers]
+        if governance.catalog_encryption.managed and consumers:
+            # With the catalog encrypted by this key, Glue decrypts table definitions with the caller's
+            # credentials (Glue developer guide, "Encrypting your Data Catalog"): the consumers outside
+            # the platform may decrypt through Glue, and only through Glue.
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="ConsumersReadTheEncryptedCatalog",
+                    principals=[iam.ArnPrincipal(arn) for arn in consumers],
+                    actions=["kms:Decrypt", "kms:DescribeKey"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"kms:ViaService": f"glue.{self.region}.amazonaws.com"}},
+                )
+            )
 
         storage = config.storage
         common = dict(

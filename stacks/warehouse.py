@@ -7,6 +7,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
+from lake_constructs import lake_formation as lf
 from lake_constructs.lake_access import CURATED_SERVICE_FOLDERS
 from lake_constructs.redshift_cluster import RedshiftCluster
 from lake_constructs.redshift_schedule import PauseResumeSchedule
@@ -51,6 +52,16 @@ class WarehouseStack(Stack):
             unload_bucket=raw_bucket,
             unload_prefix=UNLOAD_PREFIX,
             key=storage.key,
+            # Where Lake Formation alone decides, Spectrum reads the tables with the credentials it vends.
+            lake_formation=config.governance.governed,
+            direct_reads=not config.governance.enforced,
+        )
+        self.grants = (
+            lf.grant_zone_read(
+                self.spectrum_role, "LakeFormation", principal_arn=self.spectrum_role.role.role_arn, zone="curated"
+            )
+            if config.governance.governed
+            else []
         )
         self.cluster = RedshiftCluster(
             self,

@@ -19,6 +19,7 @@ INTERFACE_ENDPOINTS = (
     "events",
     "glue",
     "kms",
+    "lakeformation",
     "logs",
     "monitoring",
     "redshift",

@@ -9,6 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from .analytics import AnalyticsConfig
 from .base import StrictModel, located_error, run_checks
 from .catalog import CatalogConfig
+from .governance import GovernanceConfig
 from .ingestion import IngestionConfig
 from .labeling import LabelingConfig, check_domain_prefix, default_domain_prefix
 from .monitoring import MonitoringConfig
@@ -46,6 +47,7 @@ class PlatformConfig(StrictModel):
     network: NetworkConfig = NetworkConfig()
     storage: StorageConfig = StorageConfig()
     catalog: CatalogConfig = CatalogConfig()
+    governance: GovernanceConfig = GovernanceConfig()
     analytics: AnalyticsConfig = AnalyticsConfig()
     warehouse: WarehouseConfig = WarehouseConfig()
     processing: ProcessingConfig = ProcessingConfig()
@@ -128,8 +130,23 @@ class PlatformConfig(StrictModel):
     @classmethod
     def _processing_fits(cls, processing: ProcessingConfig, info: ValidationInfo) -> ProcessingConfig:
         if "network" in info.data and "catalog" in info.data:
-            check_processing(processing, network=info.data["network"], datasets=info.data["catalog"].datasets)
+            governance = info.data.get("governance")
+            check_processing(
+                processing,
+                network=info.data["network"],
+                datasets=info.data["catalog"].datasets,
+                governed=governance is not None and governance.governed,
+            )
         return processing
+
+    @field_validator("governance")
+    @classmethod
+    def _governance_fits(cls, governance: GovernanceConfig, info: ValidationInfo) -> GovernanceConfig:
+        if "catalog" in info.data:
+            governance.check_datasets(
+                {dataset.name: [column.name for column in dataset.columns] for dataset in info.data["catalog"].datasets}
+            )
+        return governance
 
     @field_validator("ingestion")
     @classmethod

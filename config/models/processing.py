@@ -253,14 +253,20 @@ class ProcessingConfig(LayerSwitch):
         return self
 
 
-def check_processing(processing: ProcessingConfig, *, network: NetworkConfig, datasets: list[DatasetSpec]) -> None:
-    """What the processing layer needs from the rest of the config; raises ValueError naming the gap."""
+def check_processing(
+    processing: ProcessingConfig, *, network: NetworkConfig, datasets: list[DatasetSpec], governed: bool = False
+) -> None:
+    """What the processing layer needs from the rest of the config; raises ValueError naming the gap.
+    `governed`: Lake Formation grants are in play (the ETL step then tags its table through Lake Formation's API)."""
     if not processing.enabled:
         return
     if not network.enabled:
         raise ValueError("processing needs network.enabled: true (the cluster runs in the VPC's private subnets)")
     if network.nat_gateways == 0:
-        missing = [name for name in ENDPOINTS_WITHOUT_NAT if name not in network.interface_endpoints]
+        needed = [*ENDPOINTS_WITHOUT_NAT]
+        if governed and processing.example_steps.etl_dataset is not None:
+            needed.append("lakeformation")
+        missing = [name for name in needed if name not in network.interface_endpoints]
         if missing:
             raise ValueError(
                 "processing in private subnets without NAT (network.nat_gateways: 0) needs these "

@@ -26,7 +26,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from . import catalog, cdc, metrics
+from . import catalog, cdc, governance, metrics
 from .lake_io import S3LakeIO, join_uri, split_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, read_raw
@@ -75,6 +75,7 @@ class JobArgs:
     run_id: str | None = None
     ingest_date: str | None = None
     ml_thresholds: str | None = None
+    lf_tags: str | None = None
     job_run_id: str | None = None
     mode: str = "curate"
     maintenance: str | None = None
@@ -110,6 +111,7 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--run_id", default=None, help="default: Glue's JOB_RUN_ID, else a UTC timestamp")
     parser.add_argument("--ingest_date", default=None, help="YYYY-MM-DD; default: today (UTC)")
     parser.add_argument("--ml_thresholds", default=None, help="JSON object overriding ML-readiness thresholds")
+    parser.add_argument("--lf_tags", default=None, help="JSON object of LF-tags for the curated table")
     parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=("curate", "maintain"), default="curate", help="maintain: table upkeep")
     parser.add_argument("--maintenance", default=None, help="JSON: the maintenance settings (catalog.etl.maintenance)")
@@ -128,11 +130,13 @@ def run(
     io: Any = None,
     glue: Any = None,
     cloudwatch: Any = None,
+    lakeformation: Any = None,
 ) -> RunResult:
     """Curate the raw objects under `args.raw_path` not curated before; `io` is the storage seam."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
     dataset = parse_dataset(args.dataset_spec, args.ml_thresholds)
+    lf_tags = governance.parse_tags(args.lf_tags)
     ingest_date = started.strftime("%Y-%m-%d") if args.ingest_date is None else args.ingest_date
     if not DATE.match(ingest_date):
         raise SpecError(f"--ingest_date must be YYYY-MM-DD, given {ingest_date!r}")
@@ -144,6 +148,10 @@ def run(
 
         glue = boto3.client("glue") if glue is None else glue
         cloudwatch = boto3.client("cloudwatch") if cloudwatch is None else cloudwatch
+    if lf_tags and lakeformation is None:
+        import boto3
+
+        lakeformation = boto3.client("lakeformation")
     for key, value in SPARK_SETTINGS.items():
         spark.conf.set(key, value)
 
@@ -254,6 +262,7 @@ def run(
                 io.uri_of(table.table_location()),
                 io.uri_of(table.metadata_location()),
             )
+        governance.tag_table(lakeformation, args.curated_database, dataset.name, lf_tags)
         metric_data = metrics.publish(
             cloudwatch,
             args.metrics_namespace,

@@ -313,7 +313,7 @@ def test_the_crawler_is_created_after_the_classifier_it_names_and_its_permission
 
 
 @by_dataset
-def test_the_crawler_role_reads_only_its_prefix_and_writes_only_its_raw_table(pair):
+def test_the_crawler_role_reads_only_its_prefix_and_writes_only_its_raw_table(pair, configs):
     synth, dataset = pair
     _, crawler = named(synth, "AWS::Glue::Crawler", f"mlake-{synth.env}-{dataset.name}-raw")
     role_id = crawler["Role"]["Fn::GetAtt"][0]
@@ -341,7 +341,16 @@ def test_the_crawler_role_reads_only_its_prefix_and_writes_only_its_raw_table(pa
             "Effect": "Allow",
             "Resource": bucket_arn(synth, "raw", f"/{dataset.raw_location}*"),
         },
-        {"Action": "kms:Decrypt", "Effect": "Allow", "Resource": key_arn(synth)},
+        {
+            # Writing table definitions into a catalog encrypted with the key encrypts them with it.
+            "Action": (
+                ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+                if configs[synth.env].governance.catalog_encryption.managed
+                else "kms:Decrypt"
+            ),
+            "Effect": "Allow",
+            "Resource": key_arn(synth),
+        },
         {
             "Action": sorted(
                 [
@@ -451,7 +460,7 @@ def test_the_library_zip_holds_the_lake_etl_package_at_its_root(dev):
 
 
 @by_dataset
-def test_the_job_role_is_scoped_to_its_dataset(pair):
+def test_the_job_role_is_scoped_to_its_dataset(pair, configs):
     synth, dataset = pair
     _, job = named(synth, "AWS::Glue::Job", f"mlake-{synth.env}-{dataset.name}-etl")
     role_id = job["Role"]["Fn::GetAtt"][0]
@@ -539,7 +548,10 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     groups = synth.resources("catalog", "AWS::Logs::LogGroup")
     names = {groups[r["Fn::GetAtt"][0]]["Properties"]["LogGroupName"] for r in flat(logs["Resource"])}
     assert names == {f"/aws-glue/jobs/mlake-{synth.env}-{name}-etl/{stream}" for stream in ("error", "output")}
-    assert len(statements) == 9
+    if configs[synth.env].governance.governed:
+        # The job tags the table it creates; Lake Formation's tag calls take no resource ARN.
+        assert by_actions[("lakeformation:AddLFTagsToResource", "lakeformation:GetResourceLFTags")]["Resource"] == "*"
+    assert len(statements) == 9 + configs[synth.env].governance.governed
 
 
 def test_no_catalog_policy_allows_a_write_action_on_any_resource(synth):
@@ -549,7 +561,10 @@ def test_no_catalog_policy_allows_a_write_action_on_any_resource(synth):
             actions = set(flat(statement["Action"]))
             assert not any("*" in action for action in actions), statement
             if "*" in flat(statement["Resource"]):
-                # Only metrics, which have no resource-level permissions, in the ETL and Glue namespaces.
+                # Only calls without resource-level permissions: metrics, in the ETL and Glue namespaces,
+                # and Lake Formation's tag calls, which its ASSOCIATE grants limit to the job's tag values.
+                if actions == {"lakeformation:AddLFTagsToResource", "lakeformation:GetResourceLFTags"}:
+                    continue
                 assert actions == {"cloudwatch:PutMetricData"}, statement
                 namespaces = statement["Condition"]["StringEquals"]["cloudwatch:namespace"]
                 assert set(flat(namespaces)) <= {"MLDataLake/ETL", "Glue"}, statement

@@ -200,7 +200,11 @@ def test_roles_are_the_stacks_own_and_no_statement_grants_everything(synth):
             assert not any(a == "*" or a.endswith(":*") for a in actions), statement
             if "*" in as_list(statement["Resource"]):
                 # Only actions that take no resource ARN get '*'.
-                assert all(a.split(":")[0] in ("cloudwatch", "ssmmessages", "ec2messages") for a in actions)
+                assert all(
+                    a.split(":")[0] in ("cloudwatch", "ssmmessages", "ec2messages")
+                    or a in ("lakeformation:AddLFTagsToResource", "lakeformation:GetResourceLFTags")
+                    for a in actions
+                )
                 if actions == ["cloudwatch:PutMetricData"]:
                     assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": "MLDataLake/ETL"}}
 
