@@ -1,10 +1,14 @@
 """Wall time of the curate job on a 1M-row CSV, next to a bare Spark CSV -> Parquet conversion of it.
 
-    python -m benchmarks.etl [--dataset houses|spam] [--rows 1000000] [--runs 2]      (make bench-etl)
+    python -m benchmarks.etl [--dataset houses|spam|houses_mixed|spam_multiline] [--rows 1000000] [--runs 2]
+                                                                                    (make bench-etl DATASET=...)
 
 Two shapes of data from the course: `houses` (the default; eight typed columns, prices written like
 "$125,000", dates, ranges, a pattern: typing-heavy) and `spam` (e-mails: a long free-text body, a
-domain pattern and a boolean label: text-heavy).
+domain pattern and a boolean label: text-heavy). Two more measure what real files cost the reader:
+`houses_mixed` (the same rows in 8 files with 4 different headers: other column orders, an extra
+column, a missing optional column) and `spam_multiline` (every tenth body quoted across two lines,
+read with `multiline: true`, so each file is read whole).
 
 All run in the same Spark session (local, every core), after a small warm-up of each, on the same
 file; the job runs exactly as on Glue (moto stands in for the catalog and metrics, LocalLakeIO for
@@ -23,6 +27,7 @@ check, no split into curated and quarantine, no metrics, no catalog).
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import random
@@ -115,7 +120,53 @@ def generate_spam(path: Path, rows: int, seed: int = 7) -> None:
             out.write(line)
 
 
-DATASETS = {"houses": (HOUSES, generate_houses), "spam": (SPAM, generate_spam)}
+def generate_houses_mixed(path: Path, rows: int, seed: int = 7) -> None:
+    """The houses rows in 8 files whose headers differ: column orders, an extra and a missing column."""
+    whole = path.with_suffix(".whole")
+    generate_houses(whole, rows, seed)
+    lines = whole.read_text(encoding="utf-8").splitlines()
+    whole.unlink()
+    header, body = lines[0].split(","), lines[1:]
+    orders = [
+        header,
+        list(reversed(header)),
+        [*header[4:], *header[:4], "listing_agent"],  # an undeclared column
+        [name for name in header if name != "garden"],  # an optional column missing
+    ]
+    path.mkdir(parents=True, exist_ok=True)
+    size = -(-len(body) // 8)
+    for part in range(8):
+        names = orders[part % len(orders)]
+        with (path / f"part-{part}.csv").open("w", encoding="utf-8") as out:
+            out.write(",".join(names) + "\n")
+            for line in body[part * size : (part + 1) * size]:
+                fields = next(csv.reader([line]))
+                if len(fields) != len(header):  # a malformed row stays as it is
+                    out.write(line + "\n")
+                    continue
+                value = dict(zip(header, fields, strict=True)) | {"listing_agent": "A. Agent"}
+                out.write(",".join(_quoted(value[name]) for name in names) + "\n")
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if "," in value else value
+
+
+def generate_spam_multiline(path: Path, rows: int, seed: int = 7) -> None:
+    """The spam rows, every tenth body quoted across two lines (a signature under the text)."""
+    generate_spam(path, rows, seed)
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    with path.open("w", encoding="utf-8") as out:
+        for i, line in enumerate(text):
+            out.write(line.replace('",', '\n-- sent from my phone",', 1) if i % 10 == 5 else line)
+
+
+DATASETS = {
+    "houses": (HOUSES, generate_houses),
+    "spam": (SPAM, generate_spam),
+    "houses_mixed": ({**HOUSES, "name": "houses_mixed"}, generate_houses_mixed),
+    "spam_multiline": ({**SPAM, "name": "spam_multiline", "options": {"multiline": True}}, generate_spam_multiline),
+}
 
 
 def spark_session():
@@ -140,9 +191,11 @@ def spark_session():
     return spark
 
 
-def bare(spark, source: Path, target: Path) -> float:
+def bare(spark, spec: dict, source: Path, target: Path) -> float:
     started = time.perf_counter()
-    spark.read.option("header", True).csv(str(source)).write.mode("overwrite").parquet(str(target))
+    multiline = spec.get("options", {}).get("multiline", False)
+    reader = spark.read.option("header", True).option("multiLine", multiline).option("escape", '"')
+    reader.csv(str(source)).write.mode("overwrite").parquet(str(target))
     return time.perf_counter() - started
 
 
@@ -159,10 +212,15 @@ def required_work(spark, spec: dict, source: Path, target: Path) -> float:
         spark.conf.set(key, value)
     started = time.perf_counter()
     dataset = parse_dataset(json.dumps(spec))
-    raw = read_raw(spark, dataset, [str(source)])
+    raw = read_raw(spark, dataset, _files(source))
     judged = classify(dataset, raw.df, raw.raw_record, F.col(FILE))
     judged.select(*[c.name for c in dataset.columns], "__reason").write.mode("overwrite").parquet(str(target))
     return time.perf_counter() - started
+
+
+def _files(source: Path) -> list[str]:
+    """The input's files in name order: the file itself, or the files of a folder."""
+    return [str(p) for p in sorted(source.iterdir())] if source.is_dir() else [str(source)]
 
 
 def job(spark, spec: dict, root: Path, source: Path, run_id: str, name: str | None = None) -> tuple[float, dict]:
@@ -174,11 +232,14 @@ def job(spark, spec: dict, root: Path, source: Path, run_id: str, name: str | No
 
     io = LocalLakeIO(root)
     dataset = spec["name"]
-    raw = io.local_path(f"s3://raw/{dataset}/{name or source.name}")
-    raw.parent.mkdir(parents=True, exist_ok=True)
-    if raw.exists() or raw.is_symlink():
-        raw.unlink()
-    raw.symlink_to(source)
+    folder = io.local_path(f"s3://raw/{dataset}")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = _files(source)
+    for file in files:
+        target = folder / (name if name is not None and len(files) == 1 else Path(file).name)
+        if target.exists() or target.is_symlink():
+            target.unlink()
+        target.symlink_to(file)
     args = JobArgs(
         dataset_spec=json.dumps(spec),
         raw_path=f"s3://raw/{dataset}/",
@@ -243,19 +304,19 @@ def main() -> None:
         started = time.perf_counter()
         generate(source, args.rows)
         generate(warmup, 20_000, seed=1)
-        size = source.stat().st_size
+        size = sum(Path(f).stat().st_size for f in _files(source))
         print(
             f"generated {args.rows:,} rows ({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s",
             file=sys.stderr,
         )
 
         spark = spark_session()
-        bare(spark, warmup, work / "bare-warmup")
+        bare(spark, spec, warmup, work / "bare-warmup")
         required_work(spark, spec, warmup, work / "required-warmup")
         job(spark, spec, work / "lake-warmup", warmup, "warmup")
         bare_times, required_times, job_times, summary = [], [], [], {}
         for attempt in range(args.runs):
-            bare_times.append(bare(spark, source, work / "bare"))
+            bare_times.append(bare(spark, spec, source, work / "bare"))
             required_times.append(required_work(spark, spec, source, work / "required"))
             seconds, summary = job(spark, spec, work / f"lake-{attempt}", source, f"run-{attempt}")
             job_times.append(seconds)

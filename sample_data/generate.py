@@ -227,7 +227,9 @@ def weather_observations(rng: random.Random) -> str:
         if i % len(stations) == 0:
             at += timedelta(hours=1)
         temperature = round(stations[station] + rng.gauss(0, 4), 1)
-        sky = rng.choice(conditions[:3] if temperature > 2 else conditions)
+        sky = rng.choice(conditions)
+        if sky == "snow" and temperature > 3:
+            temperature = round(rng.uniform(-8, 3), 1)  # it snows where it is cold
         records.append(
             f'  <observation station="{station}" observed_at="{at.isoformat()}Z">\n'
             f"    <temperature_c>{temperature}</temperature_c>\n"

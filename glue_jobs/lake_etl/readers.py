@@ -22,6 +22,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from . import xml_records
 from .spec import Dataset, SpecError
 
 CORRUPT = "__corrupt"
@@ -492,14 +493,14 @@ def _read_xml(spark: SparkSession, dataset: Dataset, files: _Files) -> RawInput:
     ranks = {name: files.rank_of(name) for name in contents.inputFiles()}
     ranks.update({name: files.rank_of(name) for name in files.paths})
 
-    def parse(rows):  # runs in the executors: only the standard library and xml_records
-        from glue_jobs.lake_etl.xml_records import records
-
+    # `parse` runs in the executors; it refers to `xml_records` by module, which they import from the
+    # job's library (`lake_etl`, from --extra-py-files on Glue and --py-files on EMR).
+    def parse(rows):
         for row in rows:
             rank = ranks.get(row.path)
             if rank is None:
                 rank = next(r for n, r in ranks.items() if _file_key(unquote(n)) == _file_key(unquote(row.path)))
-            for at, (values, raw) in enumerate(records(bytes(row.content), row_tag, sources)):
+            for at, (values, raw) in enumerate(xml_records.records(bytes(row.content), row_tag, sources)):
                 yield (*(values or [None] * len(sources)), raw, row.path, values is None, (rank, 0, at))
 
     schema = T.StructType(
