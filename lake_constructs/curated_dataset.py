@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from config.models.catalog import DatasetSpec, EtlJobSettings
+from config.models.catalog import DatasetSpec, EtlJobSettings, TableMaintenance
 from config.models.governance import GovernanceConfig
 
 from . import lake_formation as lf
@@ -38,6 +38,7 @@ class CatalogShared:
     log_retention_days: int
     removal_policy: RemovalPolicy
     governance: GovernanceConfig
+    maintenance: TableMaintenance | None = None
 
     def lake_formation(self, zone: str, dataset: str) -> lf.LakeFormationAccess | None:
         """What a dataset's crawler (raw) or job (curated) needs for its Lake Formation grants; None in iam mode."""
@@ -50,7 +51,7 @@ class CatalogShared:
 
 class CuratedDataset(Construct):
     """One dataset's pipeline, named `<prefix>-<dataset>...`: a classifier, a crawler of its raw
-    prefix, the ETL job that curates it, and the workflow that runs the crawl then the job.
+    prefix, the ETL job that curates it, and the workflow that runs them when files land.
 
     The construct ids below it (`Classifier`, `RawCrawler`, `EtlJob`, `Workflow`) make the logical
     ids: keep them, or CloudFormation replaces the dataset's resources.
@@ -103,6 +104,7 @@ class CuratedDataset(Construct):
             environment=shared.environment,
             log_retention_days=shared.log_retention_days,
             removal_policy=shared.removal_policy,
+            maintenance=shared.maintenance,
             lake_formation=shared.lake_formation("curated", dataset.name),
         )
         self.workflow = DatasetWorkflow(
@@ -112,5 +114,8 @@ class CuratedDataset(Construct):
             crawler=self.crawler.crawler,
             job=self.job.job,
             schedule=dataset.schedule,
-            description=f"Crawls the raw files of {dataset.name}, then curates them",
+            description=f"Curates the new raw files of {dataset.name} and crawls the raw zone",
+            on_arrival=dataset.on_arrival,
+            raw_bucket_name=shared.buckets["raw"].bucket_name,
+            raw_prefix=dataset.raw_location,
         )

@@ -11,12 +11,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from config.models.catalog import DatasetSpec, EtlJobSettings
-from glue_jobs.lake_etl import contract
-from glue_jobs.lake_etl.contract import METRICS_NAMESPACE
+from config.models.catalog import DatasetSpec, EtlJobSettings, TableMaintenance
 
+from . import iceberg, scoped_access
 from . import lake_formation as lf
-from . import scoped_access
 from .compliance import acknowledge
 from .etl_job_code import EtlJobCode
 from .glue_job_logs import GLUE_METRICS_NAMESPACE, GlueJobLogs, put_metrics
@@ -24,6 +22,10 @@ from .glue_security_configuration import GlueSecurityConfiguration
 from .lake_role import LakeRole
 
 GLUE_VERSION = glue.GlueVersion.V5_1  # Spark 3.5, Python 3.11: what the job is tested on locally
+METRICS_NAMESPACE = "MLDataLake/ETL"
+QUARANTINE_FOLDER = "_quarantine"
+CONSUMED_FOLDER = "_consumed"  # the manifests of raw objects each table consumed (glue_jobs/lake_etl/job.py)
+REPORTS_FOLDER = "reports"
 
 
 class CurationJob(Construct):
@@ -36,20 +38,26 @@ class CurationJob(Construct):
     `ml_thresholds` is given. `--run_id` and `--ingest_date`
     are left to each run (defaults: Glue's run id, today in UTC).
 
+    The curated table is an Apache Iceberg table in the curated database, written through Iceberg's
+    Glue catalog (`--datalake-formats iceberg` and the catalog settings in `--conf`, see iceberg.py).
+
     Decisions:
-    - Job bookmarks off: the job reads its raw prefix with plain Spark (bookmarks follow only
-      Glue DynamicFrame sources), and a re-run must replace its partition, not skip input.
-    - One run at a time: two runs of one dataset would write the same partition.
+    - Job bookmarks off: the job itself curates each raw object exactly once, recording what it
+      consumed in the same Iceberg commit as the data (bookmarks follow only DynamicFrame sources
+      and commit apart from the table).
+    - One run at a time: a second, overlapping run would find its commit refused (Iceberg's
+      fast-forward check) and fail; there is no point in starting it.
     - Logs: Glue 5.1 writes its two log groups in real time (no continuous-logging flags, which are
       for Glue 4.0 and earlier); `--custom-logGroup-prefix` names them `/aws-glue/jobs/<job>/error`
       and `/output`, created ahead here with the retention and the platform key (GlueJobLogs).
-    - IAM (`role`, a LakeRole): read the raw prefix; read, write and delete under the curated,
-      quarantine and report prefixes of this dataset only; encrypt and decrypt with the key; read
-      and write only this dataset's curated table (and read the database); put metrics only in
-      the `MLDataLake/ETL` namespace (the row counts) and Glue's own `Glue` namespace (the job and
-      observability metrics the job publishes with this role); write only its two log groups; get
-      only the two code objects. S3 grants follow what Spark's S3A file system calls (see
-      scoped_access).
+    - IAM (`role`, a LakeRole): read the raw prefix; read, write and delete under the curated
+      table's folder, its consumed-objects folder, the quarantine and report prefixes of this
+      dataset only; encrypt and decrypt with the key; read and write only this dataset's curated
+      table (and read the database): what an Iceberg commit through the Glue catalog calls; put
+      metrics only in the `MLDataLake/ETL` namespace (the row counts) and Glue's own `Glue`
+      namespace (the job and observability metrics the job publishes with this role); write only
+      its two log groups; get only the two code objects. S3 grants follow what Spark's S3A file
+      system calls (see scoped_access).
 
     Attributes: `job` (PySparkEtlJob), `job_name`, `role`, `logs` (GlueJobLogs), `output_log_group`,
     `error_log_group`, `arguments` (the contract arguments), `curated_path`,
@@ -75,14 +83,16 @@ class CurationJob(Construct):
         log_retention_days: int,
         removal_policy: RemovalPolicy,
         ml_thresholds: str | None = None,
+        maintenance: TableMaintenance | None = None,
         lake_formation: lf.LakeFormationAccess | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.job_name = name
         self.table_name = dataset.name
         curated_prefix = f"{dataset.name}/"
-        quarantine_prefix = contract.quarantine_prefix(dataset.name)
-        report_prefix = contract.report_prefix(dataset.name)
+        quarantine_prefix = f"{QUARANTINE_FOLDER}/{dataset.name}/"
+        consumed_prefix = f"{CONSUMED_FOLDER}/{dataset.name}/"
+        report_prefix = f"{REPORTS_FOLDER}/{dataset.name}/"
         self.curated_path = curated_bucket.s3_url_for_object(curated_prefix)
         self.quarantine_path = curated_bucket.s3_url_for_object(quarantine_prefix)
         self.report_path = artifacts_bucket.s3_url_for_object(report_prefix)
@@ -123,7 +133,7 @@ class CurationJob(Construct):
 
         data_access = [
             *scoped_access.read_prefix(raw_bucket, dataset.raw_location),
-            *scoped_access.write_prefixes(curated_bucket, [curated_prefix, quarantine_prefix]),
+            *scoped_access.write_prefixes(curated_bucket, [curated_prefix, quarantine_prefix, consumed_prefix]),
             *scoped_access.write_prefixes(artifacts_bucket, [report_prefix]),
         ]
         for statement in data_access:
@@ -138,7 +148,8 @@ class CurationJob(Construct):
         acknowledge(
             self.role.policy,
             f"Objects under this dataset's own prefixes only (raw {dataset.raw_location}, curated {curated_prefix}, "
-            f"{quarantine_prefix}, artifacts {report_prefix}): an S3 object ARN selects the objects of a prefix "
+            f"{quarantine_prefix}, {consumed_prefix}, artifacts {report_prefix}): an S3 object ARN selects the "
+            "objects of a prefix "
             "only with a trailing wildcard",
             *scoped_access.object_prefix_findings(self, data_access),
         )
@@ -146,9 +157,9 @@ class CurationJob(Construct):
         self.role.add_to_policy(scoped_access.use_key(key, encrypt=True))
         self.role.add_to_policy(
             iam.PolicyStatement(
-                # A re-run of an ingest date replaces its folder; partitions it no longer has are
-                # deregistered so the catalog matches the data (only this table's partitions).
-                actions=[*scoped_access.CATALOG_READ, *scoped_access.CATALOG_WRITE, "glue:BatchDeletePartition"],
+                # Iceberg's GlueCatalog reads the database and the table, creates the table on the first
+                # run and commits by UpdateTable (new metadata_location, on the table version it read).
+                actions=["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
                 resources=scoped_access.catalog_table_arns(self, curated_database.database_name, self.table_name),
             )
         )
@@ -192,6 +203,8 @@ class CurationJob(Construct):
                 **self.arguments,
                 **self.logs.arguments,
                 "--job-bookmark-option": "job-bookmark-disable",
+                "--datalake-formats": iceberg.DATALAKE_FORMATS,
+                "--conf": iceberg.glue_conf_argument(curated_bucket.s3_url_for_object()),
             },
         )
         self.grants = []
@@ -214,3 +227,26 @@ class CurationJob(Construct):
             )
         # A run must not start before its role's permissions exist.
         self.job.node.add_dependency(self.role.policy, *self.grants)
+
+        self.maintenance_trigger: glue.CfnTrigger | None = None
+        if maintenance is not None and maintenance.schedule is not None:
+            # The same job in maintenance mode (Iceberg's rewrite_data_files, expire_snapshots,
+            # remove_orphan_files on this table): one run at a time per job, so upkeep never overlaps a
+            # curation run, and it needs no permission the job lacks (its table prefix, its table).
+            settings_json = maintenance.model_dump_json(exclude={"schedule"})
+            self.maintenance_trigger = glue.CfnTrigger(
+                self,
+                "Maintenance",
+                name=f"{name}-maintenance",
+                description=f"Compacts {dataset.name}, expires its snapshots and removes orphan files",
+                type="SCHEDULED",
+                schedule=maintenance.schedule,
+                start_on_creation=True,
+                actions=[
+                    glue.CfnTrigger.ActionProperty(
+                        job_name=self.job.job_name,
+                        arguments={"--mode": "maintain", "--maintenance": settings_json},
+                    )
+                ],
+            )
+            self.maintenance_trigger.node.add_dependency(self.job)

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from config.models.processing import InstanceGroupConfig, ManagedScalingConfig
 
+from . import iceberg
 from .compliance import acknowledge, acknowledge_wildcards
 from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole, service_of_this_account
@@ -88,6 +89,7 @@ class EmrCluster(Construct):
         key: kms.IKey,
         log_uri: str,
         notebook_bucket_name: str | None,
+        iceberg_warehouse: str | None = None,
         primary: InstanceGroupConfig,
         core: InstanceGroupConfig,
         task: InstanceGroupConfig | None,
@@ -161,7 +163,7 @@ class EmrCluster(Construct):
             name=cluster_name,
             release_label=release_label,
             applications=[emr.CfnCluster.ApplicationProperty(name=name) for name in applications],
-            configurations=_configurations(applications, notebook_bucket_name),
+            configurations=_configurations(applications, notebook_bucket_name, iceberg_warehouse),
             instances=emr.CfnCluster.JobFlowInstancesConfigProperty(
                 ec2_subnet_id=subnet.subnet_id,
                 ec2_key_name=ec2_key_name,
@@ -472,12 +474,26 @@ def _security_configuration(key: kms.IKey, in_transit_certificates: str | None) 
     return {"EncryptionConfiguration": encryption}
 
 
-def _configurations(applications: list[str], notebook_bucket_name: str | None) -> list:
+def _configurations(applications: list[str], notebook_bucket_name: str | None, iceberg_warehouse: str | None) -> list:
     found = [
         emr.CfnCluster.ConfigurationProperty(classification=classification, configuration_properties=properties)
         for application, (classification, properties) in CATALOG_CLASSIFICATIONS.items()
         if application in applications
     ]
+    if "Spark" in applications and iceberg_warehouse is not None:
+        # The curated tables are Iceberg tables: the release's Iceberg goes on Spark's classpath
+        # (iceberg-defaults) and every Spark application (steps, notebooks) gets the same Glue-backed
+        # catalog as the Glue jobs (spark-defaults; see lake_constructs/iceberg.py).
+        found.append(
+            emr.CfnCluster.ConfigurationProperty(
+                classification="iceberg-defaults", configuration_properties={"iceberg.enabled": "true"}
+            )
+        )
+        found.append(
+            emr.CfnCluster.ConfigurationProperty(
+                classification="spark-defaults", configuration_properties=iceberg.spark_conf(iceberg_warehouse)
+            )
+        )
     if "JupyterHub" in applications and notebook_bucket_name is not None:
         found.append(
             emr.CfnCluster.ConfigurationProperty(

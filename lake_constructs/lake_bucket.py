@@ -18,6 +18,9 @@ class LakeBucket(Construct):
     access-logs bucket, because S3 server access log delivery cannot write to SSE-KMS buckets).
     Access logs go to `access_logs` under `<bucket name>/`, when given.
     Removal: retained, unless `ephemeral`, then emptied and deleted with the stack.
+    `event_bridge`: the bucket sends its object events to Amazon EventBridge (the raw zone: a
+    dataset's workflow starts when its files land), set natively in CloudFormation
+    (NotificationConfiguration.EventBridgeConfiguration), so no notification custom resource.
 
     Attributes: `bucket`.
     """
@@ -34,6 +37,7 @@ class LakeBucket(Construct):
         ephemeral: bool,
         key: kms.IKey | None = None,
         access_logs: s3.IBucket | None = None,
+        event_bridge: bool = False,
     ) -> None:
         super().__init__(scope, id)
         self.bucket = s3.Bucket(
@@ -56,6 +60,12 @@ class LakeBucket(Construct):
             removal_policy=RemovalPolicy.DESTROY if ephemeral else RemovalPolicy.RETAIN,
             auto_delete_objects=ephemeral,
         )
+        if event_bridge:
+            cfn = self.bucket.node.default_child
+            assert isinstance(cfn, s3.CfnBucket)
+            cfn.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
+            )
 
 
 def _lifecycle_rule(lifecycle: ZoneLifecycle, noncurrent_days: int, multipart_days: int) -> s3.LifecycleRule:

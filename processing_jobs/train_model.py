@@ -1,11 +1,15 @@
 """Trains a small TensorFlow model on one labeled dataset's curated table: the EMR example step.
 
-    spark-submit --deploy-mode cluster train_model.py \\
+    spark-submit --deploy-mode cluster <Iceberg catalog --conf ...> train_model.py \\
         --dataset_spec '<DatasetSpec as JSON>' \\
-        --curated_path s3://<curated bucket>/<dataset>/ \\
-        --model_path s3://<artifacts bucket>/models/<dataset>/
+        --table glue_catalog.<curated database>.<dataset> \\
+        --model_path s3://<artifacts bucket>/models/<dataset>/ \\
+        [--snapshot_id <id> | --training_set s3://<artifacts bucket>/training_sets/<dataset>/<name>.json]
 
-Spark reads the curated Parquet (every ingest_date partition), keeps the numeric and boolean columns
+Spark reads the curated Iceberg table: its current snapshot, a given snapshot, or a pinned training
+set (the manifest `python -m tools.training_set pin` wrote: the table's snapshot and the query that
+selects the rows; the run reads exactly those rows, whatever the table holds today, and `metrics.json`
+names the snapshot). It keeps the numeric and boolean columns
 and the string columns with an `allowed` list (one-hot) as features, and the dataset's `label` as the
 target: a classification for a boolean or string label, a regression for a numeric one. TensorFlow fits a
 small dense network on the driver; the model (`model.keras`) and `metrics.json` are written under
@@ -32,7 +36,9 @@ NUMERIC_TYPES = ("int", "bigint", "double")
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset_spec", required=True, help="the DatasetSpec as JSON")
-    parser.add_argument("--curated_path", required=True, help="s3://<curated bucket>/<dataset>/")
+    parser.add_argument("--table", required=True, help="the curated Iceberg table: <catalog>.<database>.<dataset>")
+    parser.add_argument("--snapshot_id", type=int, default=None, help="read the table as of this snapshot")
+    parser.add_argument("--training_set", default=None, help="a pinned training set's manifest (JSON URI)")
     parser.add_argument("--model_path", required=True, help="s3://<artifacts bucket>/models/<dataset>/")
     parser.add_argument("--run_id", default=None, help="default: a UTC timestamp")
     parser.add_argument("--epochs", type=int, default=20)
@@ -159,13 +165,26 @@ def publish(spark, local_dir: Path, destination: str) -> None:
         file_system.copyFromLocalFile(False, True, hadoop_path(str(path)), hadoop_path(f"{folder}/{path.name}"))
 
 
+def training_rows(spark, args: argparse.Namespace):
+    """The rows to learn from and the snapshot they are read at (None: the table's current one)."""
+    if args.training_set is not None:
+        manifest = json.loads(spark.read.text(args.training_set, wholetext=True).first()[0])
+        snapshot = int(manifest["snapshot_id"])
+        pinned = f"(SELECT * FROM {args.table} VERSION AS OF {snapshot})"
+        return spark.sql(manifest["query"].replace("{table}", pinned)), snapshot
+    if args.snapshot_id is not None:
+        return spark.sql(f"SELECT * FROM {args.table} VERSION AS OF {args.snapshot_id}"), args.snapshot_id
+    return spark.table(args.table), None
+
+
 def run(args: argparse.Namespace) -> dict:
     from pyspark.sql import SparkSession
 
     spec = json.loads(args.dataset_spec)
     plan = training_plan(spec)
     spark = SparkSession.builder.appName(f"train-{spec['name']}").getOrCreate()
-    prepared = prepare(spark.read.parquet(args.curated_path), plan)
+    frame, snapshot = training_rows(spark, args)
+    prepared = prepare(frame, plan)
     x, y = to_arrays(prepared, args.max_rows)
     model, metrics = train(x, y, plan, args.epochs)
     run_id = args.run_id if args.run_id is not None else datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -173,6 +192,9 @@ def run(args: argparse.Namespace) -> dict:
         "dataset": spec["name"],
         "run_id": run_id,
         "rows": len(y),
+        "table": args.table,
+        "snapshot_id": snapshot,
+        "training_set": args.training_set,
         "features": plan["numeric"] + [f"{n}={v}" for n, values in plan["one_hot"].items() for v in values],
         "label": plan["label"],
         "task": plan["task"],

@@ -104,6 +104,7 @@ class CatalogStack(Stack):
             environment=config.environment,
             log_retention_days=config.catalog.etl.log_retention_days,
             removal_policy=removal_policy,
+            maintenance=config.catalog.etl.maintenance,
             governance=governance,
         )
         self.config = config

@@ -12,12 +12,7 @@ from constructs import Construct
 
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
-from glue_jobs.lake_etl.contract import (
-    METRICS_NAMESPACE,
-    REPORTS_FOLDER,
-    quarantine_prefix,
-    report_prefix,
-)
+from lake_constructs import iceberg
 from lake_constructs import lake_formation as lf
 from lake_constructs.compliance import acknowledge_wildcards
 from lake_constructs.emr_cluster import ClusterStep, EmrCluster
@@ -30,9 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # The Glue ETL job, shipped unchanged to the cluster (the job contract: entry script + library package).
 GLUE_JOBS_DIR = GLUE_JOBS
 TRAINING_SCRIPT = ROOT / "processing_jobs" / "train_model.py"
+METRICS_NAMESPACE = "MLDataLake/ETL"
 # Where the cluster writes in the artifacts bucket.
 LOGS_PREFIX = "emr-logs/"
 MODELS_PREFIX = "models/"
+REPORTS_PREFIX = "reports/"
 # EMR 7.1.0 and later ship Python 3.9, the default `python3` that PySpark runs unless told otherwise, and
 # Python 3.11 at /usr/bin/python3.11 (EMR Release Guide, "Application versions in Amazon EMR 7.x releases",
 # https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-release-app-versions-7.x.html). The ETL step
@@ -77,7 +74,7 @@ class ProcessingStack(Stack):
                 self.steps.append(step)
         training = processing.example_steps.training_dataset
         if training is not None:
-            self.steps.append(self._training_step(config.catalog.dataset(training)))
+            self.steps.append(self._training_step(config, config.catalog.dataset(training)))
 
         self.emr = EmrCluster(
             self,
@@ -92,6 +89,7 @@ class ProcessingStack(Stack):
             key=storage.key,
             log_uri=f"s3://{artifacts}/{LOGS_PREFIX}",
             notebook_bucket_name=artifacts if "JupyterHub" in processing.applications else None,
+            iceberg_warehouse=f"s3://{self.bucket_names['curated']}/",
             primary=processing.primary,
             core=processing.core,
             task=processing.task,
@@ -126,8 +124,8 @@ class ProcessingStack(Stack):
             "--dataset_spec": dataset.model_dump_json(),
             "--raw_path": f"s3://{raw}/{dataset.raw_location}",
             "--curated_path": f"s3://{curated}/{dataset.name}/",
-            "--quarantine_path": f"s3://{curated}/{quarantine_prefix(dataset.name)}",
-            "--report_path": f"s3://{artifacts}/{report_prefix(dataset.name)}",
+            "--quarantine_path": f"s3://{curated}/_quarantine/{dataset.name}/",
+            "--report_path": f"s3://{artifacts}/{REPORTS_PREFIX}{dataset.name}/",
             "--curated_database": config.database_name("curated"),
             "--environment": config.environment,
             "--metrics_namespace": METRICS_NAMESPACE,
@@ -153,7 +151,7 @@ class ProcessingStack(Stack):
             ],
         )
 
-    def _training_step(self, dataset: DatasetSpec) -> ClusterStep:
+    def _training_step(self, config: PlatformConfig, dataset: DatasetSpec) -> ClusterStep:
         self.assets["training_script"] = s3_assets.Asset(self, "TrainingScript", path=str(TRAINING_SCRIPT))
         artifacts = self.bucket_names["artifacts"]
         return ClusterStep(
@@ -165,8 +163,8 @@ class ProcessingStack(Stack):
                 self.assets["training_script"].s3_object_url,
                 "--dataset_spec",
                 dataset.model_dump_json(),
-                "--curated_path",
-                f"s3://{self.bucket_names['curated']}/{dataset.name}/",
+                "--table",
+                f"{iceberg.ICEBERG_CATALOG}.{config.database_name('curated')}.{dataset.name}",
                 "--model_path",
                 f"s3://{artifacts}/{MODELS_PREFIX}{dataset.name}/",
             ],
@@ -182,10 +180,9 @@ class ProcessingStack(Stack):
         role = self.emr.instance_role
         # By the naming contract's patterns, not one ARN per dataset: the cluster is the lake's shared
         # compute and may run the ETL step of any dataset, and the raw and curated zones hold nothing
-        # but the datasets' prefixes (curated: '<dataset>/' tables and the '_quarantine/' folder). Spark
-        # writes a table through a _temporary folder inside it, and EMRFS marks folders with
-        # '<folder>_$folder$' objects beside them: every key of the curated zone. The policy keeps its
-        # size whatever the number of datasets.
+        # but the datasets' prefixes (curated: '<dataset>/' Iceberg tables, the '_quarantine/' and
+        # '_consumed/' folders). EMRFS marks folders with '<folder>_$folder$' objects beside them:
+        # every key of the curated zone. The policy keeps its size whatever the number of datasets.
         raw_objects = [self._bucket_arn("raw", "*")]
         curated_objects = [self._bucket_arn("curated", "*")]
         if config.catalog.datasets:
@@ -206,9 +203,7 @@ class ProcessingStack(Stack):
                 resources=[self._bucket_arn(zone) for zone in ("raw", "curated", "artifacts")],
             )
         )
-        artifact_objects = [
-            self._bucket_arn("artifacts", f"{prefix}*") for prefix in (f"{REPORTS_FOLDER}/", MODELS_PREFIX)
-        ]
+        artifact_objects = [self._bucket_arn("artifacts", f"{prefix}*") for prefix in (REPORTS_PREFIX, MODELS_PREFIX)]
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="WriteReportsAndModels",
@@ -318,17 +313,11 @@ class ProcessingStack(Stack):
                 ],
             )
         )
-        # The ETL job registers the curated table and its partitions itself.
+        # The ETL step commits the curated Iceberg tables through the Glue catalog (create, then UpdateTable).
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="RegisterCuratedTables",
-                actions=[
-                    "glue:CreateTable",
-                    "glue:UpdateTable",
-                    "glue:CreatePartition",
-                    "glue:BatchCreatePartition",
-                    "glue:UpdatePartition",
-                ],
+                sid="CommitCuratedTables",
+                actions=["glue:CreateTable", "glue:UpdateTable"],
                 resources=[arn("catalog"), arn(f"database/{curated}"), arn(f"table/{curated}/*")],
             )
         )

@@ -76,6 +76,7 @@ class StorageStack(Stack):
                 key=self.key,
                 access_logs=self.access_logs_bucket,
                 lifecycle=getattr(storage.lifecycle, zone.replace("-", "_")),
+                event_bridge=zone == "raw",  # datasets' workflows start when their files land
                 **common,
             ).bucket
             for zone in ZONES

@@ -4,14 +4,20 @@
     python -m tools.local_run --env dev --dataset houses --input my.csv --input more/ --workdir /tmp/lake
     python -m tools.local_run --env dev --dataset-spec my_dataset.yaml --input data/ --workdir /tmp/lake
 
-Inside moto it creates the lake's buckets and Glue databases from the environment's config, uploads
-the input (default: sample_data/<dataset>/) to the raw zone, runs the same job code as Glue on local
-Spark, and mirrors what the job produced under the work dir:
+The lake lives in the work dir and lives on: run again with the same --workdir and the new --input
+files join the earlier ones in the raw zone; only raw objects (name + content) not curated before
+are curated, into the same Iceberg table. The job is the Glue job's code on local Spark; Glue and
+CloudWatch are moto's (the curated table's Glue entry is written from its Iceberg metadata).
 
-    <workdir>/curated/<dataset>/ingest_date=.../*.parquet      the curated partition
-    <workdir>/quarantine/<dataset>/ingest_date=.../*.json      rejected rows, one reason each
-    <workdir>/reports/<dataset>/ingest_date=.../run_id=.../     run_report.json, ml_profile.json
-    <workdir>/catalog/<dataset>.json                            the Glue table and partitions
+    <workdir>/lake/<raw bucket>/<raw prefix>/...                       raw files, as landed
+    <workdir>/lake/<curated bucket>/<curated database>/<dataset>/      the Iceberg table (data, metadata)
+    <workdir>/lake/<curated bucket>/_quarantine/<dataset>/ingest_date=.../run_id=.../   rejected rows
+    <workdir>/lake/<curated bucket>/_consumed/<dataset>/               what the table has consumed
+    <workdir>/lake/<artifacts bucket>/reports/<dataset>/ingest_date=.../run_id=.../     run report, ML profile
+    <workdir>/catalog/<dataset>.json                                   the Glue table entry
+    <workdir>/lake.json                                                bucket and database names
+
+Query the lake with `python -m tools.local_query --workdir DIR "SELECT ..."`.
 
 Progress goes to stderr; the last stdout line is a JSON summary. Exit codes: 0 done, 2 bad arguments,
 spec or input, 1 the job failed.
@@ -20,12 +26,12 @@ spec or input, 1 the job failed.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +43,6 @@ from pydantic import ValidationError
 from config import ConfigError, load_config
 from config.models import PlatformConfig
 from config.models.catalog import DatasetSpec
-from glue_jobs.lake_etl import contract
 from glue_jobs.lake_etl.job import JobArgs, RunResult, run
 from glue_jobs.lake_etl.lake_io import LocalLakeIO, is_data_file
 from glue_jobs.lake_etl.spec import SpecError
@@ -46,7 +51,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"
 ACCOUNT = "123456789012"  # moto's account
 DEFAULT_REGION = "us-east-1"
+METRICS_NAMESPACE = "MLDataLake/ETL"
 LOG4J = Path(__file__).with_name("log4j2.properties")
+LAKE_FOLDER = "lake"  # <workdir>/lake/<bucket>/<key>: the local lake
+LAKE_FILE = "lake.json"  # <workdir>/lake.json: its bucket and database names, for tools.local_query
 
 log = logging.getLogger("local_run")
 
@@ -123,8 +131,11 @@ def input_files(paths: list[Path]) -> list[tuple[Path, str]]:
 
 
 def spark_session() -> Any:
-    """The active session, or a small local one: 2 cores, 2 shuffle partitions, UTC, no UI (tests share it)."""
+    """The active session, or a small local one: 2 cores, 2 shuffle partitions, UTC, no UI, Iceberg's
+    runtime and SQL extensions (tests share it). Each lake's Iceberg catalog is added by its LocalLakeIO."""
     from pyspark.sql import SparkSession
+
+    from tools.iceberg_jars import jars
 
     active = SparkSession.getActiveSession()
     if active is not None:
@@ -137,6 +148,8 @@ def spark_session() -> Any:
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.jars", ",".join(str(jar) for jar in jars()))
+        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J.as_uri()}")
         .getOrCreate()
     )
@@ -144,27 +157,12 @@ def spark_session() -> Any:
     return spark
 
 
-def _upload_tree(s3: Any, local_root: Path, bucket: str, prefix: str) -> None:
-    """Make s3://bucket/prefix hold exactly the files under local_root/bucket/prefix (minus Spark's .crc)."""
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            s3.delete_object(Bucket=bucket, Key=item["Key"])
-    base = local_root / bucket / prefix
-    for file in sorted(p for p in base.rglob("*") if p.is_file()) if base.exists() else []:
-        if not file.name.endswith(".crc"):
-            s3.upload_file(str(file), bucket, f"{prefix}{file.relative_to(base).as_posix()}")
-
-
-def _mirror(s3: Any, bucket: str, prefix: str, target: Path) -> int:
-    shutil.rmtree(target, ignore_errors=True)
-    count = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            path = target / item["Key"][len(prefix) :]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(bucket, item["Key"], str(path))
-            count += 1
-    return count
+def copy_inputs(files: list[tuple[Path, str]], target: Path) -> None:
+    """Land the input files in the raw zone (a file landing again under its name is a new version)."""
+    for file, name in files:
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, destination)
 
 
 def run_local(
@@ -176,7 +174,13 @@ def run_local(
     ingest_date: str | None = None,
     run_id: str | None = None,
 ) -> RunResult:
-    """Curate `inputs` as dataset `spec` in a moto lake built from `config`; mirror the outputs to `workdir`."""
+    """Land `inputs` in the raw zone of the lake kept in `workdir` and run the job for dataset `spec`.
+
+    The lake (every bucket, the curated Iceberg tables included) lives under <workdir>/lake and is
+    reused by the next run with the same workdir: only raw objects not curated before are curated.
+    AWS services the job calls besides S3 (Glue, CloudWatch) are moto's, new for every run: the
+    curated table's Glue entry is written again from the table's metadata each run.
+    """
     import boto3
     from moto import mock_aws
 
@@ -187,40 +191,27 @@ def run_local(
     os.environ["AWS_DEFAULT_REGION"] = region
     lake = Lake.of(config, region)
     workdir.mkdir(parents=True, exist_ok=True)
-    with mock_aws(), tempfile.TemporaryDirectory(prefix=".lake-", dir=workdir) as scratch:
-        s3, glue = boto3.client("s3", region_name=region), boto3.client("glue", region_name=region)
+    io = LocalLakeIO(workdir / LAKE_FOLDER)
+    for bucket in (lake.raw, lake.curated, lake.artifacts):
+        (io.root / bucket).mkdir(parents=True, exist_ok=True)
+    (workdir / LAKE_FILE).write_text(json.dumps(dataclasses.asdict(lake), indent=2))
+    copy_inputs(files, io.local_path(f"s3://{lake.raw}/{spec.raw_location}"))
+    log.info("landed %d file(s) in s3://%s/%s", len(files), lake.raw, spec.raw_location)
+
+    with mock_aws():
+        glue = boto3.client("glue", region_name=region)
         cloudwatch = boto3.client("cloudwatch", region_name=region)
-        for bucket in (lake.raw, lake.curated, lake.artifacts):
-            if region == "us-east-1":
-                s3.create_bucket(Bucket=bucket)
-            else:
-                s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
         for database in (lake.raw_database, lake.curated_database):
             glue.create_database(DatabaseInput={"Name": database})
-        for file, name in files:
-            s3.upload_file(str(file), lake.raw, f"{spec.raw_location}{name}")
-        log.info("uploaded %d file(s) to s3://%s/%s", len(files), lake.raw, spec.raw_location)
-
-        # Local Spark has no S3 connector: the job works on a local copy of the buckets (LocalLakeIO).
-        io = LocalLakeIO(scratch)
-        for _, name in files:
-            key = f"{spec.raw_location}{name}"
-            target = io.local_path(f"s3://{lake.raw}/{key}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            s3.download_file(lake.raw, key, str(target))
-
-        curated_prefix = f"{spec.name}/"
-        quarantine_prefix = contract.quarantine_prefix(spec.name)
-        report_prefix = contract.report_prefix(spec.name)
         args = JobArgs(
             dataset_spec=spec.model_dump_json(),
             raw_path=f"s3://{lake.raw}/{spec.raw_location}",
-            curated_path=f"s3://{lake.curated}/{curated_prefix}",
-            quarantine_path=f"s3://{lake.curated}/{quarantine_prefix}",
-            report_path=f"s3://{lake.artifacts}/{report_prefix}",
+            curated_path=f"s3://{lake.curated}/{spec.name}/",
+            quarantine_path=f"s3://{lake.curated}/_quarantine/{spec.name}/",
+            report_path=f"s3://{lake.artifacts}/reports/{spec.name}/",
             curated_database=lake.curated_database,
             environment=config.environment,
-            metrics_namespace=contract.METRICS_NAMESPACE,
+            metrics_namespace=METRICS_NAMESPACE,
             run_id=run_id,
             ingest_date=ingest_date,
         )
@@ -228,24 +219,11 @@ def run_local(
         started = time.perf_counter()
         result = run(spark_session(), args, io=io, glue=glue, cloudwatch=cloudwatch)
         log.info("job done in %.1f s", time.perf_counter() - started)
-
-        for bucket, prefix in ((lake.curated, curated_prefix), (lake.curated, quarantine_prefix)):
-            _upload_tree(s3, io.root, bucket, prefix)
-        _upload_tree(s3, io.root, lake.artifacts, report_prefix)
-        mirrored = sum(
-            _mirror(s3, bucket, prefix, workdir / folder / spec.name)
-            for bucket, prefix, folder in (
-                (lake.curated, curated_prefix, "curated"),
-                (lake.curated, quarantine_prefix, "quarantine"),
-                (lake.artifacts, report_prefix, "reports"),
-            )
-        )
         table = glue.get_table(DatabaseName=lake.curated_database, Name=spec.name)["Table"]
-        partitions = glue.get_partitions(DatabaseName=lake.curated_database, TableName=spec.name)["Partitions"]
         catalog_file = workdir / "catalog" / f"{spec.name}.json"
         catalog_file.parent.mkdir(parents=True, exist_ok=True)
-        catalog_file.write_text(json.dumps({"table": table, "partitions": partitions}, indent=2, default=str))
-        log.info("mirrored %d object(s) and the catalog entry under %s", mirrored, workdir)
+        catalog_file.write_text(json.dumps({"table": table}, indent=2, default=str))
+        log.info("the lake is under %s, the Glue entry in %s", io.root, catalog_file)
     return result
 
 
@@ -264,7 +242,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         help="raw file or folder (repeatable); default: sample_data/<dataset>/",
     )
-    parser.add_argument("--workdir", type=Path, required=True, help="folder the outputs are mirrored to")
+    parser.add_argument(
+        "--workdir", type=Path, required=True, help="folder of the local lake; an existing one is reused"
+    )
     parser.add_argument("--ingest-date", help="YYYY-MM-DD (default: today, UTC)")
     parser.add_argument("--run-id", help="default: a UTC timestamp")
     return parser.parse_args(argv)

@@ -206,6 +206,31 @@ class MlReadinessThresholds(StrictModel):
     )
 
 
+class CdcSpec(StrictModel):
+    """Change data capture: how change rows (AWS DMS full load + ongoing changes) apply to the table."""
+
+    operation_column: str = Field(
+        default="Op", description="Column holding I, U or D; absent or empty in full-load files (inserts)."
+    )
+    sequence_column: str = Field(
+        description="Column that orders the changes of a key (e.g. DMS's commit timestamp); latest wins."
+    )
+
+
+class ArrivalTrigger(StrictModel):
+    """Start the dataset's workflow when raw files land (S3 -> EventBridge -> Glue EVENT trigger)."""
+
+    batch_size: int = Field(
+        default=1, ge=1, le=100, description="Files landed before a run starts (Glue's BatchSize, 1-100)."
+    )
+    batch_window_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=900,
+        description="Longest wait after the first file before a run starts anyway (Glue's BatchWindow, 1-900 s).",
+    )
+
+
 class DatasetSpec(StrictModel):
     """A dataset: where it lands raw, how to read it, and what a curated row must look like."""
 
@@ -229,6 +254,19 @@ class DatasetSpec(StrictModel):
     )
     ml_readiness: MlReadinessThresholds = Field(
         default_factory=MlReadinessThresholds, description="Thresholds of the ML-readiness verdict in ml_profile.json."
+    )
+    on_existing_key: Literal["quarantine", "update"] = Field(
+        default="quarantine",
+        description="A valid row whose primary key the table already holds: quarantine it as duplicate_key, or "
+        "update the stored row (MERGE INTO).",
+    )
+    cdc: CdcSpec | None = Field(
+        default=None,
+        description="Apply change rows (I/U/D per key, in sequence order); set for datasets fed by a DMS table.",
+    )
+    on_arrival: ArrivalTrigger | None = Field(
+        default_factory=ArrivalTrigger,
+        description="Start the workflow when files land, in batches; null: only on `schedule` or on demand.",
     )
 
     @field_validator("raw_prefix")
@@ -259,6 +297,8 @@ class DatasetSpec(StrictModel):
                 raise ValueError(f"{role} names unknown column(s) {', '.join(unknown)}; columns: {', '.join(names)}")
         if "ingest_date" in names:
             raise ValueError("'ingest_date' is the partition every curated table gets; choose another column name")
+        if (self.on_existing_key == "update" or self.cdc is not None) and not self.primary_key:
+            raise ValueError("on_existing_key: update and cdc apply rows by key: declare a primary_key")
         if self.format == "xml" and self.options.row_tag is None:
             raise ValueError("an xml dataset needs options.row_tag (the element that holds one record)")
         return self
@@ -297,6 +337,30 @@ class EtlJobSettings(StrictModel):
     max_retries: int = Field(default=1, ge=0, le=10, description="Retries of a failed run.")
 
 
+class TableMaintenance(StrictModel):
+    """Upkeep of the curated Iceberg tables: a scheduled run of each dataset's job in maintenance mode
+    (Iceberg's rewrite_data_files, expire_snapshots, remove_orphan_files). Pinned snapshots (tags) stay."""
+
+    schedule: str | None = Field(
+        default="cron(30 4 ? * SUN *)", description="Glue cron expression of the maintenance runs; null: none."
+    )
+    snapshot_retention_days: int = Field(default=7, ge=1, le=3650, description="Snapshots older than this expire.")
+    snapshots_to_retain: int = Field(
+        default=5, ge=1, le=1000, description="The latest snapshots kept whatever their age."
+    )
+    orphan_file_retention_days: int = Field(
+        default=3, ge=1, le=3650, description="Files no snapshot references are deleted once older than this."
+    )
+    compaction: bool = Field(default=True, description="Rewrite small data files into larger ones first.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            require_cron(value, "Glue")
+        return value
+
+
 class EtlSettings(EtlJobSettings):
     """Catalog-wide ETL job settings, and per-dataset overrides of the sizing."""
 
@@ -306,6 +370,9 @@ class EtlSettings(EtlJobSettings):
     datasets: dict[str, EtlJobOverride] = Field(
         default_factory=dict,
         description="Sizing overrides by dataset name, e.g. {adult_census: {number_of_workers: 10}}.",
+    )
+    maintenance: TableMaintenance = Field(
+        default_factory=TableMaintenance, description="Compaction, snapshot expiry and orphan-file removal."
     )
 
 

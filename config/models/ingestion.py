@@ -459,6 +459,21 @@ class IngestionConfig(LayerSwitch):
         if problems:
             raise located_error(problems)
 
+    def link_cdc(self, catalog: CatalogConfig) -> None:
+        """A dataset fed by a DMS table applies its changes (`cdc`), unless it declares its own: the
+        operation column DMS writes (Op) and, as sequence, the commit-time column the source adds."""
+        for source in self.dms.sources:
+            sequence = source.output.timestamp_column
+            if sequence is None:
+                continue
+            for table in source.tables:
+                for i, dataset in enumerate(catalog.datasets):
+                    if dataset.name == table.dataset and dataset.cdc is None:
+                        from .catalog import CdcSpec  # catalog imports this module
+
+                        cdc = CdcSpec(operation_column="Op", sequence_column=sequence)
+                        catalog.datasets[i] = dataset.model_copy(update={"cdc": cdc})
+
 
 def _link_problem(source: DmsSource, table: TableMapping, declared: dict[str, DatasetSpec]) -> str | None:
     dataset = declared.get(table.dataset)

@@ -158,6 +158,7 @@ class PlatformConfig(StrictModel):
             ingestion,
             lambda: ingestion.check_network(data["network"]) if "network" in data else None,
             lambda: ingestion.check_datasets(data["catalog"]) if "catalog" in data else None,
+            lambda: ingestion.link_cdc(data["catalog"]) if "catalog" in data else None,
             lambda: (
                 ingestion.check_identifiers(f"{data['project']}-{data['environment']}")
                 if "project" in data and "environment" in data

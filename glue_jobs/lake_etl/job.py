@@ -11,9 +11,11 @@ aggregate is computed from that cache.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,12 +26,14 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from . import catalog, governance, metrics
-from .lake_io import S3LakeIO, join_uri
+from . import catalog, cdc, governance, metrics
+from .lake_io import S3LakeIO, join_uri, split_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, read_raw
 from .rules import REASONS, checks, classify, mark_duplicates
 from .spec import Dataset, SpecError, parse_dataset
+from .table import CuratedTable, quote
+from .table import maintain as maintain_table
 
 log = logging.getLogger("lake_etl")
 
@@ -45,7 +49,13 @@ SPARK_SETTINGS = {
     "spark.sql.csv.parser.columnPruning.enabled": "false",
     # The cache lives for one run and is read two or three times: compressing it costs more than it saves.
     "spark.sql.inMemoryColumnarStorage.compressed": "false",
+    # Adaptive execution may replace a plan part it finds empty by an empty relation, dropping the
+    # observed metrics with it: the counts of a run must always arrive (else Observation.get waits).
+    "spark.sql.adaptive.optimizer.excludedRules": "org.apache.spark.sql.execution.adaptive.AQEPropagateEmptyRelation",
 }
+
+
+CONSUMED_FOLDER = "_consumed"  # curated bucket: <folder>/<dataset>/<run>.json, the consumed-objects manifests
 
 
 class InvariantError(RuntimeError):
@@ -67,6 +77,8 @@ class JobArgs:
     ml_thresholds: str | None = None
     lf_tags: str | None = None
     job_run_id: str | None = None
+    mode: str = "curate"
+    maintenance: str | None = None
 
 
 @dataclass
@@ -78,11 +90,14 @@ class RunResult:
     def summary(self) -> dict[str, Any]:
         return {
             "dataset": self.report["dataset"],
+            "files_processed": self.report["files_processed"],
             "rows_in": self.report["rows_in"],
             "rows_curated": self.report["rows_curated"],
             "rows_quarantined": self.report["rows_quarantined"],
             "quarantine_reasons": self.report["quarantine_reasons"],
             "ml_ready": self.profile["ml_ready"],
+            "table_rows": self.report["table_rows"],
+            "snapshot_id": self.report["snapshot_id"],
         }
 
 
@@ -98,6 +113,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ml_thresholds", default=None, help="JSON object overriding ML-readiness thresholds")
     parser.add_argument("--lf_tags", default=None, help="JSON object of LF-tags for the curated table")
     parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", choices=("curate", "maintain"), default="curate", help="maintain: table upkeep")
+    parser.add_argument("--maintenance", default=None, help="JSON: the maintenance settings (catalog.etl.maintenance)")
     return parser
 
 
@@ -115,7 +132,7 @@ def run(
     cloudwatch: Any = None,
     lakeformation: Any = None,
 ) -> RunResult:
-    """Curate `args.raw_path`; `io` is the storage seam (default: S3 through Spark and boto3)."""
+    """Curate the raw objects under `args.raw_path` not curated before; `io` is the storage seam."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
     dataset = parse_dataset(args.dataset_spec, args.ml_thresholds)
@@ -139,77 +156,112 @@ def run(
         spark.conf.set(key, value)
 
     timings: dict[str, float] = {}
+    curated_bucket, _ = split_uri(args.curated_path)
     with _timed(timings, "list_and_plan"):  # includes reading each CSV file's header
-        files = io.list_files(args.raw_path)
-        log.info("%s: %d raw file(s) under %s", dataset.name, len(files), args.raw_path)
-        raw = read_raw(spark, dataset, [io.spark_path(f) for f in files])
-        judged = classify(dataset, raw.df, raw.raw_record, F.col(FILE))
+        catalog_name = io.iceberg_catalog(spark, f"s3://{curated_bucket}/")
+        table = CuratedTable(spark, catalog_name, args.curated_database, dataset, io.table_location(args.curated_path))
+        table.ensure()
+        base = table.snapshot_id()
+        manifest = table.consumed_manifest()
+        consumed = set() if manifest is None else {tuple(item) for item in io.get_json(manifest)["objects"]}
+        listed = io.list_objects(args.raw_path)
+        pending = [o for o in listed if (o.uri, o.version) not in consumed]
+        log.info("%s: %d raw object(s), %d not curated yet", dataset.name, len(listed), len(pending))
+        paths = [io.spark_path(o.uri) for o in pending]
+        read_as = dataset.read_as()  # with the CDC operation and sequence columns, when the dataset has CDC
+        raw = read_raw(spark, read_as, paths)
+        judged = classify(read_as, raw.df, raw.raw_record, F.col(FILE))
         # Besides reading the input once, the cache keeps each write's generated code small: a filter
         # straight after reading and judging makes one method too large for the JVM to compile.
         cached = judged.persist(StorageLevel.MEMORY_AND_DISK)
     duplicated = None
-    partition_uri = join_uri(args.curated_path, f"ingest_date={ingest_date}")
-    quarantine_uri = join_uri(args.quarantine_path, f"ingest_date={ingest_date}")
+    branch = table.create_branch(run_id, base) if pending else None
+    quarantine_uri = join_uri(args.quarantine_path, f"ingest_date={ingest_date}", f"run_id={run_id}")
+    committed = False
     try:
         # The first action reads the input and fills the cache; everything after reads the cache.
         with _timed(timings, "read_judge_duplicates"):
-            judged, duplicated = mark_duplicates(dataset, cached)
+            if dataset.cdc is None:  # change rows repeat keys by design: each one applies in sequence order
+                judged, duplicated = mark_duplicates(dataset, cached)
+            if dataset.primary_key and base is not None and dataset.on_existing_key == "quarantine" and not dataset.cdc:
+                judged = _mark_stored_keys(dataset, judged, table.stored_keys(base, judged))
         with _timed(timings, "write_curated_and_aggregate"):
-            rows_in, curated = _write_curated(dataset, judged, io.spark_path(partition_uri))
+            changes: dict[str, int] = {}
+            rows_in, curated = _write_curated(dataset, judged, table, branch, ingest_date, base, changes)
         with _timed(timings, "write_quarantine"):
             source_file = io.logical_file(F.col("__file"))
             quarantine = _quarantine_rows(dataset, judged, run_id, raw.record_text(F.col("__raw")), source_file)
-            quarantined = _write_quarantine(dataset, quarantine, io.spark_path(quarantine_uri))
-        with _timed(timings, "label_and_partition_values"):
-            labels, partitions = _groups(dataset, judged)
+            quarantined = _write_quarantine(dataset, quarantine, io.spark_path(quarantine_uri) if pending else None)
+        with _timed(timings, "label_values"):
+            labels = _labels(dataset, judged)
+
+        counts = _summarize(dataset, curated, quarantined)
+        rows_curated, rows_quarantined = curated["rows"], quarantined["rows"]
+        report: dict[str, Any] = {
+            "dataset": dataset.name,
+            "environment": args.environment,
+            "run_id": run_id,
+            "ingest_date": ingest_date,
+            "started_at": started.isoformat(),
+            "input": {
+                "raw_path": args.raw_path,
+                "files": len(pending),
+                "files_listed": len(listed),
+                "objects": [{"uri": o.uri, "version": o.version} for o in pending],
+                "format": dataset.format,
+            },
+            "files_processed": len(pending),
+            "rows_in": rows_in,
+            "rows_curated": rows_curated,
+            "rows_quarantined": rows_quarantined,
+            "quarantine_reasons": counts["reasons"],
+            "quarantine_columns": counts["by_column"],
+            **({"changes": changes} if dataset.cdc is not None else {}),
+            "columns": {"absent_from_input": raw.absent_columns, "ignored_extra": raw.ignored_columns},
+            "outputs": {
+                "quarantine": quarantine_uri + "/",
+                "table": f"{args.curated_database}.{dataset.name}",
+            },
+        }
+        report_dir = join_uri(args.report_path, f"ingest_date={ingest_date}", f"run_id={run_id}")
+        if rows_in != rows_curated + rows_quarantined:
+            report["status"] = "failed"
+            report["error"] = "rows in != rows curated + rows quarantined"
+            io.put_json(join_uri(report_dir, "run_report.json"), report)
+            raise InvariantError(
+                f"{dataset.name}: rows in ({rows_in}) != rows curated ({rows_curated}) "
+                f"+ rows quarantined ({rows_quarantined})"
+            )
+        with _timed(timings, "commit"):
+            snapshot_id = base
+            if branch is not None:
+                # Outside the table's folder: Iceberg's orphan-file removal deletes what its metadata does not name.
+                new_manifest = join_uri(
+                    f"s3://{curated_bucket}", CONSUMED_FOLDER, dataset.name, f"{run_id}-{uuid.uuid4().hex[:8]}.json"
+                )
+                everything = sorted(consumed | {(o.uri, o.version) for o in pending})
+                io.put_json(new_manifest, {"dataset": dataset.name, "run_id": run_id, "objects": everything})
+                snapshot_id = table.commit(branch, new_manifest)
+                committed = True
+    except BaseException:
+        if branch is not None and not committed:
+            table.drop_branch(branch)
+            io.delete_prefix(quarantine_uri)
+        raise
     finally:
         cached.unpersist(blocking=False)
         if duplicated is not None:
             duplicated.unpersist()
 
-    counts = _summarize(dataset, curated, quarantined)
-    rows_curated, rows_quarantined = curated["rows"], quarantined["rows"]
-    quarantine_reasons = counts["reasons"]
-    labels = counts["labels"] if labels is None else labels
-    report: dict[str, Any] = {
-        "dataset": dataset.name,
-        "environment": args.environment,
-        "run_id": run_id,
-        "ingest_date": ingest_date,
-        "started_at": started.isoformat(),
-        "input": {"raw_path": args.raw_path, "files": len(files), "format": dataset.format},
-        "rows_in": rows_in,
-        "rows_curated": rows_curated,
-        "rows_quarantined": rows_quarantined,
-        "quarantine_reasons": quarantine_reasons,
-        "quarantine_columns": counts["by_column"],
-        "columns": {"absent_from_input": raw.absent_columns, "ignored_extra": raw.ignored_columns},
-        "outputs": {
-            "curated": partition_uri + "/",
-            "quarantine": quarantine_uri + "/",
-            "table": f"{args.curated_database}.{dataset.name}",
-        },
-    }
-    report_dir = join_uri(args.report_path, f"ingest_date={ingest_date}", f"run_id={run_id}")
-    if rows_in != rows_curated + rows_quarantined:
-        report["status"] = "failed"
-        report["error"] = "rows in != rows curated + rows quarantined"
-        io.put_json(join_uri(report_dir, "run_report.json"), report)
-        raise InvariantError(
-            f"{dataset.name}: rows in ({rows_in}) != rows curated ({rows_curated}) "
-            f"+ rows quarantined ({rows_quarantined})"
-        )
-
     with _timed(timings, "catalog_and_metrics"):
-        partitions = catalog.register(
-            glue,
-            args.curated_database,
-            dataset,
-            args.curated_path,
-            ingest_date,
-            partitions,
-            run_id,
-        )
+        if table.location is None:  # a local (Hadoop) catalog: write the Glue entry Glue's catalog would
+            catalog.register(
+                glue,
+                args.curated_database,
+                dataset,
+                io.uri_of(table.table_location()),
+                io.uri_of(table.metadata_location()),
+            )
         governance.tag_table(lakeformation, args.curated_database, dataset.name, lf_tags)
         metric_data = metrics.publish(
             cloudwatch,
@@ -219,11 +271,15 @@ def run(
             {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
             started,
         )
+    labels = counts["labels"] if labels is None else labels
     profile = ml_profile(dataset, rows_curated, counts["missing"], counts["distinct_rows"], labels)
     profile.update(run_id=run_id, ingest_date=ingest_date)
     report.update(
         status="succeeded",
-        partitions=partitions,
+        snapshot_id=snapshot_id,
+        base_snapshot_id=base,
+        committed=committed,
+        table_rows=table.total_rows(snapshot_id),
         ml_ready=profile["ml_ready"],
         finished_at=datetime.now(UTC).isoformat(),
         duration_seconds=round(time.perf_counter() - clock, 3),
@@ -236,12 +292,14 @@ def run(
     io.put_json(report["reports"]["ml_profile"], profile)
     io.put_json(report["reports"]["run_report"], report)
     log.info(
-        "%s: %d in, %d curated, %d quarantined %s; ml_ready=%s",
+        "%s: %d file(s), %d in, %d curated, %d quarantined %s; snapshot %s; ml_ready=%s",
         dataset.name,
+        len(pending),
         rows_in,
         rows_curated,
         rows_quarantined,
-        quarantine_reasons,
+        counts["reasons"],
+        snapshot_id,
         profile["ml_ready"],
     )
     return RunResult(report, profile, metric_data)
@@ -333,41 +391,82 @@ def _summarize(dataset: Dataset, curated: dict[str, Any], quarantined: dict[str,
     }
 
 
-def _groups(dataset: Dataset, judged: DataFrame) -> tuple[dict[str, int] | None, list[list[str]]]:
-    """Label classes (when the declaration does not list them) and partition values of curated rows.
-
-    A small aggregate over one or two cached columns; skipped when there is nothing to find.
-    """
-    label = label_kind(dataset) == "categorical" and _known_classes(dataset) is None
-    if not label and not dataset.partition_by:
-        return None, []
-    keys = [F.col(dataset.label).cast("string").alias("__label")] if label else []
-    keys += [F.col(name).cast("string").alias(f"__part{i}") for i, name in enumerate(dataset.partition_by)]
-    labels: dict[str, int] = {}
-    partitions: set[tuple[str, ...]] = set()
-    for row in judged.where(F.col("__reason").isNull()).groupBy(*keys).count().collect():
-        if label:
-            labels[row["__label"]] = labels.get(row["__label"], 0) + row["count"]
-        values = [row[f"__part{i}"] for i in range(len(dataset.partition_by))]
-        partitions.add(tuple(catalog.HIVE_NULL_PARTITION if v is None else v for v in values))
-    return (labels if label else None), [list(p) for p in sorted(partitions) if p]
+def _labels(dataset: Dataset, judged: DataFrame) -> dict[str, int] | None:
+    """Label classes of curated rows when the declaration does not list them (a small aggregate), else None."""
+    if label_kind(dataset) != "categorical" or _known_classes(dataset) is not None:
+        return None
+    label = F.col(dataset.label).cast("string").alias("__label")
+    rows = judged.where(F.col("__reason").isNull()).groupBy(label).count().collect()
+    return {row["__label"]: row["count"] for row in rows}
 
 
-def _write_curated(dataset: Dataset, judged: DataFrame, path: str) -> tuple[int, dict[str, Any]]:
-    """Replace the ingest_date partition: a re-run of the same date never duplicates rows.
+def _mark_stored_keys(dataset: Dataset, judged: DataFrame, stored: DataFrame) -> DataFrame:
+    """on_existing_key: quarantine. A valid row whose key the table already holds is a duplicate_key."""
+    keys = list(dataset.primary_key)
+    flagged = judged.join(stored.withColumn("__stored", F.lit(True)), on=keys, how="left")
+    duplicate = F.col("__reason").isNull() & F.col("__stored").isNotNull()
+    return flagged.select(
+        *[c for c in judged.columns if c not in ("__reason", "__column")],
+        F.when(duplicate, F.lit("duplicate_key")).otherwise(F.col("__reason")).alias("__reason"),
+        F.when(duplicate, F.lit(",".join(keys))).otherwise(F.col("__column")).alias("__column"),
+    )
+
+
+def _write_curated(
+    dataset: Dataset,
+    judged: DataFrame,
+    table: CuratedTable,
+    branch: str | None,
+    ingest_date: str,
+    base: int | None,
+    changes: dict[str, int],
+) -> tuple[int, dict[str, Any]]:
+    """Write the run's curated rows to its branch: append; MERGE INTO by key (on_existing_key: update);
+    or apply them as changes (cdc), filling `changes` with what happened to them.
 
     Returns the rows in (counted on every row, before the split into curated and quarantined) and
     the aggregates of the curated rows (counted as they reach the writer), both from this one pass.
+    With no branch (nothing to curate) the same pass runs into Spark's no-op sink.
     """
     everything, curated_rows = Observation("rows_in"), Observation("curated")
+    stored = [name for name, _ in dataset.stored_columns]
+    bookkeeping = [] if dataset.cdc is None else [F.col(dataset.cdc.operation_column).alias("__op"), F.col("__row")]
     curated = (
         judged.observe(everything, F.count(F.lit(1)).alias("rows"))
         .where(F.col("__reason").isNull())
-        .select(*[c.name for c in dataset.columns])
+        .select(*stored, F.lit(ingest_date).alias("ingest_date"), *bookkeeping)
         .observe(curated_rows, *_curated_metrics(dataset))
     )
-    curated.write.mode("overwrite").partitionBy(*dataset.partition_by).parquet(path)
+    if branch is None:
+        curated.write.format("noop").mode("overwrite").save()
+    elif dataset.cdc is not None or dataset.on_existing_key == "update":
+        with _materialized(curated) as source:
+            if dataset.cdc is not None:
+                changes.update(cdc.apply(table, branch, dataset, source, base))
+            else:
+                with cdc.temp_view(source) as view:
+                    on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in dataset.primary_key)
+                    table.spark.sql(
+                        f"MERGE INTO {table.branch_name(branch)} t USING {view} s ON {on} "
+                        "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
+                    )
+    else:
+        curated.writeTo(table.branch_name(branch)).append()
+    if branch is None and dataset.cdc is not None:
+        changes.update(cdc.NO_CHANGES)
     return everything.get["rows"], curated_rows.get
+
+
+@contextmanager
+def _materialized(frame: DataFrame) -> Iterator[DataFrame]:
+    """`frame` computed once (its observed metrics with it) and cut from its lineage: MERGE INTO
+    refuses a source whose plan holds non-deterministic expressions (file names, read order ids)."""
+    cached = frame.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        cached.count()
+        yield cached.localCheckpoint(eager=True)
+    finally:
+        cached.unpersist(blocking=False)
 
 
 def _quarantine_rows(
@@ -384,11 +483,14 @@ def _quarantine_rows(
     )
 
 
-def _write_quarantine(dataset: Dataset, quarantine: DataFrame, path: str) -> dict[str, Any]:
-    """Replace the ingest_date partition of the quarantine, as for curated rows; returns its counts."""
+def _write_quarantine(dataset: Dataset, quarantine: DataFrame, path: str | None) -> dict[str, Any]:
+    """Write the run's quarantined rows (JSON lines) to its own folder; returns their counts."""
     observed = Observation("quarantine")
     writer = quarantine.observe(observed, *_quarantine_metrics(dataset)).write.mode("overwrite")
-    writer.option("ignoreNullFields", False).json(path)
+    if path is None:
+        writer.format("noop").save()
+    else:
+        writer.option("ignoreNullFields", False).json(path)
     return observed.get
 
 
@@ -397,4 +499,37 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> Ru
     args = parse_args(argv)
     if spark is None:
         spark = SparkSession.builder.appName("curate_dataset").getOrCreate()
+    if args.mode == "maintain":
+        return maintain(spark, args)
     return run(spark, args)
+
+
+def maintain(spark: SparkSession, args: JobArgs, io: Any = None) -> RunResult:
+    """Maintenance mode: compaction, snapshot expiry and orphan-file removal on the dataset's table."""
+    started = datetime.now(UTC)
+    dataset = parse_dataset(args.dataset_spec)
+    settings = json.loads(args.maintenance or "{}")
+    io = S3LakeIO() if io is None else io
+    curated_bucket, _ = split_uri(args.curated_path)
+    catalog_name = io.iceberg_catalog(spark, f"s3://{curated_bucket}/")
+    table = CuratedTable(spark, catalog_name, args.curated_database, dataset, io.table_location(args.curated_path))
+    table.ensure()
+    run_id = _run_id(args, started)
+    report = {
+        "dataset": dataset.name,
+        "run_id": run_id,
+        "started_at": started.isoformat(),
+        "settings": settings,
+        **maintain_table(
+            table,
+            now=started,
+            snapshot_retention_days=int(settings.get("snapshot_retention_days", 7)),
+            snapshots_to_retain=int(settings.get("snapshots_to_retain", 5)),
+            orphan_file_retention_days=int(settings.get("orphan_file_retention_days", 3)),
+            compaction=bool(settings.get("compaction", True)),
+        ),
+        "status": "succeeded",
+    }
+    io.put_json(join_uri(args.report_path, "maintenance", f"run_id={run_id}", "report.json"), report)
+    log.info("%s: maintenance done: %s", dataset.name, report)
+    return RunResult(report, {})

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 FORMATS = ("csv", "json", "apache_log", "xml")
 DECIMAL_TYPE = re.compile(r"^decimal\((\d{1,2}),\s*(\d{1,2})\)$")
 NUMERIC_TYPES = ("int", "bigint", "double")
+ON_EXISTING_KEY = ("quarantine", "update")
 # A JSONPath to an array of records: '$[*]' (the document is an array) or '$.Key.Sub[*]'.
 JSON_ROOT = re.compile(r"^\$((?:\.[A-Za-z_][\w-]*)*)(\[\*\])?$")
 
@@ -51,6 +52,15 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Cdc:
+    """Change data capture (AWS DMS): the operation column (I, U, D; absent in full-load files) and
+    the column that orders changes (latest wins)."""
+
+    operation_column: str = "Op"
+    sequence_column: str = "seq"
+
+
+@dataclass(frozen=True)
 class Dataset:
     name: str
     format: str
@@ -66,9 +76,31 @@ class Dataset:
     label: str | None = None
     partition_by: tuple[str, ...] = ()
     ml_thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ML_THRESHOLDS))
+    on_existing_key: str = "quarantine"
+    cdc: Cdc | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def stored_columns(self) -> list[tuple[str, str]]:
+        """(name, type) of the curated table's columns (ingest_date aside): the declared columns, and the
+        CDC sequence column (as read) when it is not declared, to judge later changes against."""
+        stored = [(c.name, c.type) for c in self.columns]
+        if self.cdc is not None and self.cdc.sequence_column not in {c.name for c in self.columns}:
+            stored.append((self.cdc.sequence_column, "string"))
+        return stored
+
+    def read_as(self) -> Dataset:
+        """What a run reads: the declared columns, plus the CDC operation and sequence columns when they
+        are not declared (strings, matched by name per file; absent from full-load files)."""
+        if self.cdc is None:
+            return self
+        names = {c.name for c in self.columns}
+        extra = [
+            Column(name=n, source=n) for n in (self.cdc.operation_column, self.cdc.sequence_column) if n not in names
+        ]
+        return replace(self, columns=(*self.columns, *extra))
 
     @property
     def json_path(self) -> list[str] | None:
@@ -121,6 +153,16 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
     thresholds.update({k: v for k, v in _given(data, "ml_readiness", {}).items() if v is not None})
     thresholds.update(_thresholds_override(ml_thresholds_json))
     null_values = data.get("null_values")
+    on_existing_key = _given(data, "on_existing_key", "quarantine")
+    if on_existing_key not in ON_EXISTING_KEY:
+        raise SpecError(f"dataset {name}: on_existing_key must be one of {', '.join(ON_EXISTING_KEY)}")
+    cdc = None
+    if data.get("cdc") is not None:
+        cdc = Cdc(data["cdc"]["operation_column"], data["cdc"]["sequence_column"])
+        if not _given(data, "primary_key", []):
+            raise SpecError(f"dataset {name}: cdc needs a primary_key (changes are applied per key)")
+    if (on_existing_key == "update" or cdc is not None) and not _given(data, "primary_key", []):
+        raise SpecError(f"dataset {name}: on_existing_key: update needs a primary_key")
     return Dataset(
         name=name,
         format=fmt,
@@ -136,6 +178,8 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
         label=label,
         partition_by=tuple(_given(data, "partition_by", ())),
         ml_thresholds=thresholds,
+        on_existing_key=on_existing_key,
+        cdc=cdc,
     )
 
 

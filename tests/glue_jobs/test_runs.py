@@ -1,10 +1,8 @@
-"""A run's effects outside its data: idempotent partitions, the Glue catalog, metrics, reports."""
+"""A run's effects outside its data: the Glue catalog, metrics, reports."""
 
 import json
 
-from botocore.exceptions import ClientError
-
-from .conftest import ARTIFACTS, DATABASE
+from .conftest import ARTIFACTS, CURATED, DATABASE
 
 SPEC = {
     "name": "census",
@@ -22,54 +20,34 @@ SPEC = {
 FIRST = "id,age,sex,income\n1,30,Male,100\n2,40,Female,200\n3,50,?,300\n4,12,Male,1\n"
 
 
-def test_rerun_of_an_ingest_date_replaces_its_partition(lake, spark, aws):
-    first = lake.run(SPEC, {"census.csv": FIRST}, run_id="first")
-    assert first.report["partitions"] == [
-        ["2024-05-01", "Female"],
-        ["2024-05-01", "Male"],
-        ["2024-05-01", "__HIVE_DEFAULT_PARTITION__"],
-    ]
-    again = lake.run(SPEC, run_id="again")
-    assert sorted(r["id"] for r in again.curated(spark, whole_table=True)) == [1, 2, 3]
-    assert [row["run_id"] for row in again.quarantine()] == ["again"]
-
-    # The raw data changes: no Female rows any more. Her partition goes, from storage and catalog.
-    lake.put_raw("census", {"census.csv": "id,age,sex,income\n1,31,Male,110\n5,60,?,500\n"})
-    third = lake.run(SPEC, run_id="third")
-    assert sorted((r["id"], r["age"]) for r in third.curated(spark, whole_table=True)) == [(1, 31), (5, 60)]
-    assert not (third.partition() / "sex=Female").exists()
-    partitions = aws["glue"].get_partitions(DatabaseName=DATABASE, TableName="census")["Partitions"]
-    assert sorted(p["Values"] for p in partitions) == [
-        ["2024-05-01", "Male"],
-        ["2024-05-01", "__HIVE_DEFAULT_PARTITION__"],
-    ]
-
-    other_day = lake.run(SPEC, ingest_date="2024-05-02", run_id="next-day")
-    assert len(other_day.curated(spark, whole_table=True)) == 4  # two days of two rows
-
-
 def test_the_curated_table_in_the_catalog(lake, aws):
-    lake.run(SPEC, {"census.csv": FIRST})
+    """The Glue entry of the Iceberg table, as Iceberg's Glue catalog writes it on AWS."""
+    first = lake.run(SPEC, {"census.csv": FIRST})
     table = aws["glue"].get_table(DatabaseName=DATABASE, Name="census")["Table"]
-    descriptor = table["StorageDescriptor"]
-    assert descriptor["Location"] == "s3://curated-bucket/census/"
-    assert [(c["Name"], c["Type"]) for c in descriptor["Columns"]] == [
+    assert table["Parameters"]["table_type"] == "ICEBERG"
+    metadata = table["Parameters"]["metadata_location"]
+    assert metadata.startswith(f"s3://{CURATED}/{DATABASE}/census/metadata/") and metadata.endswith(".metadata.json")
+    assert lake.io.local_path(metadata).is_file()
+    assert [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]] == [
         ("id", "int"),
         ("age", "int"),
+        ("sex", "string"),
         ("income", "decimal(10,2)"),
+        ("ingest_date", "string"),
     ]
-    assert [(c["Name"], c["Type"]) for c in table["PartitionKeys"]] == [("ingest_date", "string"), ("sex", "string")]
-    assert (
-        descriptor["SerdeInfo"]["SerializationLibrary"] == "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
-    )
-    assert table["Parameters"]["classification"] == "parquet"
-    partition = aws["glue"].get_partition(
-        DatabaseName=DATABASE, TableName="census", PartitionValues=["2024-05-01", "Male"]
-    )
-    assert (
-        partition["Partition"]["StorageDescriptor"]["Location"]
-        == "s3://curated-bucket/census/ingest_date=2024-05-01/sex=Male/"
-    )
+    # The table itself: Iceberg v2, partitioned by ingest date and the declared partition columns.
+    properties = dict(first.spark.sql(f"SHOW TBLPROPERTIES {first.table}").collect())
+    assert properties["format-version"] == "2" and properties["lake.primary_key"] == "id"
+    partitions = first.spark.sql(f"SELECT partition FROM {first.table}.partitions").collect()
+    assert sorted(((p.partition.ingest_date, p.partition.sex) for p in partitions), key=str) == [
+        ("2024-05-01", "Female"),
+        ("2024-05-01", "Male"),
+        ("2024-05-01", None),
+    ]
+    second = lake.run(SPEC, {"more.csv": "id,age,sex,income\n9,33,Male,90\n"}, ingest_date="2024-05-02", run_id="r2")
+    updated = aws["glue"].get_table(DatabaseName=DATABASE, Name="census")["Table"]["Parameters"]
+    assert updated["previous_metadata_location"] == metadata != updated["metadata_location"]
+    assert second.report["table_rows"] == 4
 
 
 def test_metrics_one_datapoint_each(lake, aws):
@@ -99,16 +77,3 @@ def test_files_without_rows(lake, spark):
     assert done.report["input"]["files"] == 2
     assert done.report["quarantine_reasons"] == {}
     assert done.curated(spark) == [] and done.quarantine() == []
-
-
-def test_stale_partitions_without_delete_permission_only_warn(lake, aws, monkeypatch, caplog):
-    lake.run(SPEC, {"census.csv": FIRST}, run_id="first")
-    lake.put_raw("census", {"census.csv": "id,age,sex,income\n1,31,Male,110\n"})
-
-    def denied(**_):
-        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "BatchDeletePartition")
-
-    monkeypatch.setattr(aws["glue"], "batch_delete_partition", denied)
-    done = lake.run(SPEC, run_id="second")
-    assert done.report["partitions"] == [["2024-05-01", "Male"]]
-    assert "2 stale partition(s) of 2024-05-01 stay registered" in caplog.text

@@ -66,6 +66,12 @@ def test_string_label_without_allowed_values_learns_the_classes_found(spark):
 
 def test_arguments_follow_the_step_and_ignore_unknown_ones():
     args = train_model.parse_args(
-        ["--dataset_spec", "{}", "--curated_path", "s3://c/d/", "--model_path", "s3://a/models/d/", "--extra", "x"]
+        ["--dataset_spec", "{}", "--table", "glue_catalog.db.d", "--model_path", "s3://a/models/d/", "--extra", "x"]
     )
-    assert (args.curated_path, args.model_path, args.epochs, args.run_id) == ("s3://c/d/", "s3://a/models/d/", 20, None)
+    assert (args.table, args.model_path, args.epochs, args.run_id) == (
+        "glue_catalog.db.d",
+        "s3://a/models/d/",
+        20,
+        None,
+    )
+    assert (args.snapshot_id, args.training_set) == (None, None)

@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
+from config import load_config
 from config.models.catalog import DatasetSpec
 from lake_constructs.dataset_classifier import DatasetClassifier
 
@@ -18,7 +19,7 @@ FULL = fixture_config("full")
 RETAINED = fixture_config("retained")
 
 # Every declared dataset gets its classifier, crawler, job and workflow: read them from the config.
-DATASETS = {name: [d.name for d in fixture_config(name).catalog.datasets] for name in ("full", "retained", "minimal")}
+DATASETS = {env: [d.name for d in load_config(env).catalog.datasets] for env in ("dev", "prod", "minimal")}
 PARTITION = {"Ref": "AWS::Partition"}
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -113,7 +114,7 @@ def datasets_of(env: str):
     return [(env, name) for name in DATASETS[env]]
 
 
-ALL_DATASETS = datasets_of("full") + datasets_of("retained")
+ALL_DATASETS = datasets_of("dev") + datasets_of("prod")
 
 
 @pytest.fixture
@@ -191,10 +192,10 @@ def test_minimal_has_the_databases_and_no_dataset_pipeline(minimal):
 
 
 def test_classifiers_follow_each_datasets_format_and_are_prefixed(full):
-    assert classifier(full, f"{FULL.name_prefix}-characters") == {
+    assert classifier(dev, f"{FULL.name_prefix}-characters") == {
         "JsonClassifier": {"Name": f"{FULL.name_prefix}-characters", "JsonPath": "$.Characters[*]"}
     }
-    assert classifier(full, f"{FULL.name_prefix}-access_logs") == {
+    assert classifier(dev, f"{FULL.name_prefix}-access_logs") == {
         "GrokClassifier": {
             "Name": f"{FULL.name_prefix}-access_logs",
             "Classification": "combined_apache",
@@ -207,10 +208,10 @@ def test_classifiers_follow_each_datasets_format_and_are_prefixed(full):
         "DisableValueTrimming": False,
         "AllowSingleColumn": False,
     }
-    assert classifier(full, f"{FULL.name_prefix}-spam_emails") == {
+    assert classifier(dev, f"{FULL.name_prefix}-spam_emails") == {
         "CsvClassifier": {"Name": f"{FULL.name_prefix}-spam_emails", "Delimiter": ",", **csv}
     }
-    assert classifier(full, f"{FULL.name_prefix}-dog_breeds") == {
+    assert classifier(dev, f"{FULL.name_prefix}-dog_breeds") == {
         "CsvClassifier": {"Name": f"{FULL.name_prefix}-dog_breeds", "Delimiter": "|", **csv}
     }
 
@@ -407,8 +408,8 @@ def test_the_job_runs_glue_5_1_sized_from_config(pair):
 
 
 def test_prod_sizes_jobs_for_production_and_overrides_per_dataset(retained):
-    assert named(retained, "AWS::Glue::Job", f"{RETAINED.name_prefix}-adult_census-etl")[1]["NumberOfWorkers"] == 5
-    access_logs = named(retained, "AWS::Glue::Job", f"{RETAINED.name_prefix}-access_logs-etl")[1]
+    assert named(prod, "AWS::Glue::Job", f"{RETAINED.name_prefix}-adult_census-etl")[1]["NumberOfWorkers"] == 5
+    access_logs = named(prod, "AWS::Glue::Job", f"{RETAINED.name_prefix}-access_logs-etl")[1]
     assert (access_logs["WorkerType"], access_logs["NumberOfWorkers"], access_logs["Timeout"]) == ("G.2X", 10, 180)
 
 
@@ -459,7 +460,7 @@ def test_the_library_zip_holds_the_lake_etl_package_at_its_root(full):
     assert (staged / "lake_etl" / "__init__.py").is_file()
     assert not list(staged.rglob("__pycache__")) and not list(staged.rglob("*.pyc"))
     (destination,) = library["destinations"].values()
-    _, job = named(full, "AWS::Glue::Job", f"{FULL.name_prefix}-characters-etl")
+    _, job = named(dev, "AWS::Glue::Job", f"{FULL.name_prefix}-characters-etl")
     assert job["DefaultArguments"]["--extra-py-files"]["Fn::Join"][1][-1] == f"/{destination['objectKey']}"
 
 
@@ -477,7 +478,14 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     listing = [s for s in statements if s["Action"] == "s3:ListBucket"]
     assert [s["Condition"]["StringLike"]["s3:prefix"] for s in listing] == [
         [raw, f"{raw}*"],
-        [f"{name}/", f"{name}/*", f"_quarantine/{name}/", f"_quarantine/{name}/*"],
+        [
+            f"{name}/",
+            f"{name}/*",
+            f"_quarantine/{name}/",
+            f"_quarantine/{name}/*",
+            f"_consumed/{name}/",
+            f"_consumed/{name}/*",
+        ],
         [f"reports/{name}/", f"reports/{name}/*"],
     ]
     assert [s["Resource"] for s in listing] == [bucket_arn(synth, z) for z in ("raw", "curated", "artifacts")]
@@ -508,6 +516,7 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
             [
                 bucket_arn(synth, "curated", f"/{name}/*"),
                 bucket_arn(synth, "curated", f"/_quarantine/{name}/*"),
+                bucket_arn(synth, "curated", f"/_consumed/{name}/*"),
                 bucket_arn(synth, "artifacts", f"/reports/{name}/*"),
             ],
         )
@@ -522,9 +531,8 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
         glue_arn("database/", curated_db),
         glue_arn("table/", curated_db, f"/{name}"),
     ]
-    assert not any(a in catalog["Action"] for a in ("glue:DeleteTable", "glue:DeleteDatabase", "glue:CreateDatabase"))
-    # Stale partitions of its own table may go; the table itself never.
-    assert "glue:BatchDeletePartition" in catalog["Action"]
+    # What an Iceberg commit through the Glue catalog calls: read, create on the first run, UpdateTable.
+    assert sorted(catalog["Action"]) == ["glue:CreateTable", "glue:GetDatabase", "glue:GetTable", "glue:UpdateTable"]
 
     # Its row counts, and Glue's job and observability metrics (namespace Glue), which it publishes too.
     assert by_actions[("cloudwatch:PutMetricData",)] == {
@@ -576,7 +584,7 @@ def test_no_catalog_policy_allows_a_write_action_on_any_resource(synth):
 
 
 @by_dataset
-def test_the_workflow_crawls_then_curates_when_the_crawl_succeeded(pair):
+def test_the_workflow_curates_and_crawls_side_by_side_when_files_land(pair):
     synth, dataset = pair
     prefix = f"{synth.config.name_prefix}-{dataset.name}"
     workflow_id, workflow = named(synth, "AWS::Glue::Workflow", prefix)
@@ -586,39 +594,111 @@ def test_the_workflow_crawls_then_curates_when_the_crawl_succeeded(pair):
 
     _, start = named(synth, "AWS::Glue::Trigger", f"{prefix}-start")
     assert start["WorkflowName"] == {"Ref": workflow_id}
-    assert start["Actions"] == [{"CrawlerName": {"Ref": crawler_id}}]
-    if dataset.schedule is None:
-        assert start["Type"] == "ON_DEMAND" and "Schedule" not in start
-    else:
-        assert start["Type"] == "SCHEDULED"
-        assert start["Schedule"] == dataset.schedule
-        assert start["StartOnCreation"] is True
-
-    _, curate = named(synth, "AWS::Glue::Trigger", f"{prefix}-curate")
-    assert curate["WorkflowName"] == {"Ref": workflow_id}
-    assert curate["Type"] == "CONDITIONAL"
-    assert curate["StartOnCreation"] is True
-    assert curate["Predicate"] == {
-        "Conditions": [{"CrawlerName": {"Ref": crawler_id}, "CrawlState": "SUCCEEDED", "LogicalOperator": "EQUALS"}]
-    }
-    assert curate["Actions"] == [{"JobName": {"Ref": job_id}}]
-    assert "EventBatchingCondition" not in curate
+    # The crawl is off the critical path: the job does not wait for it.
+    assert start["Actions"] == [{"JobName": {"Ref": job_id}}, {"CrawlerName": {"Ref": crawler_id}}]
     triggers = [
         t
         for t in synth.resources("catalog", "AWS::Glue::Trigger").values()
-        if t["Properties"]["WorkflowName"] == {"Ref": workflow_id}
+        if t["Properties"].get("WorkflowName") == {"Ref": workflow_id}
     ]
-    assert len(triggers) == 2
+    assert len(triggers) == 1
+    rules = {r["Properties"]["Name"]: r["Properties"] for r in synth.resources("catalog", "AWS::Events::Rule").values()}
+    if dataset.on_arrival is None:
+        assert f"{prefix}-arrival" not in rules
+        if dataset.schedule is None:
+            assert start["Type"] == "ON_DEMAND" and "Schedule" not in start
+        else:
+            assert (start["Type"], start["Schedule"], start["StartOnCreation"]) == ("SCHEDULED", dataset.schedule, True)
+        return
+    assert start["Type"] == "EVENT"
+    assert start["EventBatchingCondition"] == {
+        "BatchSize": dataset.on_arrival.batch_size,
+        "BatchWindow": dataset.on_arrival.batch_window_seconds,
+    }
+    arrival = rules[f"{prefix}-arrival"]
+    pattern = arrival["EventPattern"]
+    assert (pattern["source"], pattern["detail-type"]) == (["aws.s3"], ["Object Created"])
+    assert pattern["detail"]["object"] == {"key": [{"prefix": dataset.raw_location}]}
+    assert "-raw-" in json.dumps(pattern["detail"]["bucket"]["name"])
+    (target,) = arrival["Targets"]
+    assert target["Arn"] == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":glue:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":workflow/{prefix}",
+            ],
+        ]
+    }
+    role_id = target["RoleArn"]["Fn::GetAtt"][0]
+    (notify,) = policy_of(synth, role_id)
+    assert notify["Action"] == "glue:notifyEvent" and notify["Resource"] == target["Arn"]
+    if dataset.schedule is None:
+        assert f"{prefix}-schedule" not in rules
+    else:
+        assert rules[f"{prefix}-schedule"]["ScheduleExpression"] == dataset.schedule
+        assert rules[f"{prefix}-schedule"]["Targets"] == [target]
 
 
-def test_a_scheduled_dataset_starts_on_its_schedule(full, retained):
-    assert (
-        named(full, "AWS::Glue::Trigger", f"{FULL.name_prefix}-spam_emails-start")[1]["Schedule"] == "cron(0 2 * * ? *)"
+@by_dataset
+def test_each_table_gets_scheduled_maintenance_from_config(pair):
+    synth, dataset = pair
+    maintenance = synth.config.catalog.etl.maintenance
+    job_id, _ = named(synth, "AWS::Glue::Job", f"{synth.config.name_prefix}-{dataset.name}-etl")
+    _, trigger = named(synth, "AWS::Glue::Trigger", f"{synth.config.name_prefix}-{dataset.name}-etl-maintenance")
+    assert (trigger["Type"], trigger["Schedule"], trigger["StartOnCreation"]) == (
+        "SCHEDULED",
+        maintenance.schedule,
+        True,
     )
-    assert (
-        named(retained, "AWS::Glue::Trigger", f"{RETAINED.name_prefix}-access_logs-start")[1]["Schedule"]
-        == "cron(15 * * * ? *)"
+    (action,) = trigger["Actions"]
+    assert action["Arguments"]["--mode"] == "maintain"
+    settings = json.loads(action["Arguments"]["--maintenance"])
+    assert settings == {
+        "snapshot_retention_days": maintenance.snapshot_retention_days,
+        "snapshots_to_retain": maintenance.snapshots_to_retain,
+        "orphan_file_retention_days": maintenance.orphan_file_retention_days,
+        "compaction": maintenance.compaction,
+    }
+    assert "WorkflowName" not in trigger and action["JobName"] in (
+        {"Ref": job_id},
+        f"{synth.config.name_prefix}-{dataset.name}-etl",
     )
+
+
+def test_the_raw_bucket_sends_its_events_to_eventbridge(synth):
+    buckets = synth.resources("storage", "AWS::S3::Bucket")
+    enabled = [
+        b["Properties"]["BucketName"]
+        for b in buckets.values()
+        if b["Properties"].get("NotificationConfiguration")
+        == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    ]
+    assert len(enabled) == 1 and "-raw-" in json.dumps(enabled[0])
+
+
+@by_dataset
+def test_the_job_writes_iceberg_through_the_glue_catalog(pair):
+    synth, dataset = pair
+    _, job = named(synth, "AWS::Glue::Job", f"{synth.config.name_prefix}-{dataset.name}-etl")
+    arguments = job["DefaultArguments"]
+    assert arguments["--datalake-formats"] == "iceberg"
+    conf = arguments["--conf"]
+    parts = json.dumps(conf)
+    for setting in (
+        "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        "spark.sql.catalog.glue_catalog=org.apache.iceberg.spark.SparkCatalog",
+        "spark.sql.catalog.glue_catalog.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog",
+        "spark.sql.catalog.glue_catalog.io-impl=org.apache.iceberg.aws.s3.S3FileIO",
+        "spark.sql.catalog.glue_catalog.warehouse=s3://",
+    ):
+        assert setting in parts
+    assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
 
 
 # --- acknowledgments ---------------------------------------------------------------------------
