@@ -9,7 +9,6 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
-from config import load_config
 from config.models.catalog import DatasetSpec
 from lake_constructs.dataset_classifier import DatasetClassifier
 
@@ -19,7 +18,7 @@ FULL = fixture_config("full")
 RETAINED = fixture_config("retained")
 
 # Every declared dataset gets its classifier, crawler, job and workflow: read them from the config.
-DATASETS = {env: [d.name for d in load_config(env).catalog.datasets] for env in ("dev", "prod", "minimal")}
+DATASETS = {name: [d.name for d in fixture_config(name).catalog.datasets] for name in ("full", "retained", "minimal")}
 PARTITION = {"Ref": "AWS::Partition"}
 ACCOUNT = {"Ref": "AWS::AccountId"}
 REGION = {"Ref": "AWS::Region"}
@@ -114,7 +113,7 @@ def datasets_of(env: str):
     return [(env, name) for name in DATASETS[env]]
 
 
-ALL_DATASETS = datasets_of("dev") + datasets_of("prod")
+ALL_DATASETS = datasets_of("full") + datasets_of("retained")
 
 
 @pytest.fixture
@@ -192,10 +191,10 @@ def test_minimal_has_the_databases_and_no_dataset_pipeline(minimal):
 
 
 def test_classifiers_follow_each_datasets_format_and_are_prefixed(full):
-    assert classifier(dev, f"{FULL.name_prefix}-characters") == {
+    assert classifier(full, f"{FULL.name_prefix}-characters") == {
         "JsonClassifier": {"Name": f"{FULL.name_prefix}-characters", "JsonPath": "$.Characters[*]"}
     }
-    assert classifier(dev, f"{FULL.name_prefix}-access_logs") == {
+    assert classifier(full, f"{FULL.name_prefix}-access_logs") == {
         "GrokClassifier": {
             "Name": f"{FULL.name_prefix}-access_logs",
             "Classification": "combined_apache",
@@ -208,10 +207,10 @@ def test_classifiers_follow_each_datasets_format_and_are_prefixed(full):
         "DisableValueTrimming": False,
         "AllowSingleColumn": False,
     }
-    assert classifier(dev, f"{FULL.name_prefix}-spam_emails") == {
+    assert classifier(full, f"{FULL.name_prefix}-spam_emails") == {
         "CsvClassifier": {"Name": f"{FULL.name_prefix}-spam_emails", "Delimiter": ",", **csv}
     }
-    assert classifier(dev, f"{FULL.name_prefix}-dog_breeds") == {
+    assert classifier(full, f"{FULL.name_prefix}-dog_breeds") == {
         "CsvClassifier": {"Name": f"{FULL.name_prefix}-dog_breeds", "Delimiter": "|", **csv}
     }
 
@@ -408,8 +407,8 @@ def test_the_job_runs_glue_5_1_sized_from_config(pair):
 
 
 def test_prod_sizes_jobs_for_production_and_overrides_per_dataset(retained):
-    assert named(prod, "AWS::Glue::Job", f"{RETAINED.name_prefix}-adult_census-etl")[1]["NumberOfWorkers"] == 5
-    access_logs = named(prod, "AWS::Glue::Job", f"{RETAINED.name_prefix}-access_logs-etl")[1]
+    assert named(retained, "AWS::Glue::Job", f"{RETAINED.name_prefix}-adult_census-etl")[1]["NumberOfWorkers"] == 5
+    access_logs = named(retained, "AWS::Glue::Job", f"{RETAINED.name_prefix}-access_logs-etl")[1]
     assert (access_logs["WorkerType"], access_logs["NumberOfWorkers"], access_logs["Timeout"]) == ("G.2X", 10, 180)
 
 
@@ -460,7 +459,7 @@ def test_the_library_zip_holds_the_lake_etl_package_at_its_root(full):
     assert (staged / "lake_etl" / "__init__.py").is_file()
     assert not list(staged.rglob("__pycache__")) and not list(staged.rglob("*.pyc"))
     (destination,) = library["destinations"].values()
-    _, job = named(dev, "AWS::Glue::Job", f"{FULL.name_prefix}-characters-etl")
+    _, job = named(full, "AWS::Glue::Job", f"{FULL.name_prefix}-characters-etl")
     assert job["DefaultArguments"]["--extra-py-files"]["Fn::Join"][1][-1] == f"/{destination['objectKey']}"
 
 

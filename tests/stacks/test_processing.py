@@ -102,8 +102,8 @@ def test_notebooks_persist_to_the_artifacts_bucket(synth):
 
 
 def test_idle_clusters_terminate_themselves_sooner_in_dev(full, retained):
-    dev_timeout = cluster(dev)["AutoTerminationPolicy"]["IdleTimeout"]
-    prod_timeout = cluster(prod)["AutoTerminationPolicy"]["IdleTimeout"]
+    dev_timeout = cluster(full)["AutoTerminationPolicy"]["IdleTimeout"]
+    prod_timeout = cluster(retained)["AutoTerminationPolicy"]["IdleTimeout"]
     assert dev_timeout == FULL.processing.idle_timeout_minutes * 60 == 1800
     assert prod_timeout == RETAINED.processing.idle_timeout_minutes * 60
     assert dev_timeout < prod_timeout
@@ -272,8 +272,8 @@ def test_the_instance_role_can_use_ssm_and_the_platform_key_without_a_managed_po
 
 def test_steps_only_where_config_asks_for_them(full, retained, configs):
     assert RETAINED.processing.example_steps.training_dataset is None
-    assert "Steps" not in cluster(prod)
-    training = next(s for s in cluster(dev)["Steps"] if s["Name"] == "train-dog_breeds")
+    assert "Steps" not in cluster(retained)
+    training = next(s for s in cluster(full)["Steps"] if s["Name"] == "train-dog_breeds")
     assert training["ActionOnFailure"] == "CONTINUE"
     assert training["HadoopJarStep"]["Jar"] == "command-runner.jar"
     args = training["HadoopJarStep"]["Args"]
@@ -282,13 +282,13 @@ def test_steps_only_where_config_asks_for_them(full, retained, configs):
     options = dict(zip(args[4::2], args[5::2], strict=True))
     assert json.loads(options["--dataset_spec"])["label"] == "breed"
     # The curated Iceberg table through the cluster's Glue-backed catalog (spark-defaults).
-    assert options["--table"] == f"glue_catalog.{configs['dev'].database_name('curated')}.dog_breeds"
-    configurations = {c["Classification"]: c.get("ConfigurationProperties") for c in cluster(dev)["Configurations"]}
+    assert options["--table"] == f"glue_catalog.{FULL.database_name('curated')}.dog_breeds"
+    configurations = {c["Classification"]: c.get("ConfigurationProperties") for c in cluster(full)["Configurations"]}
     assert configurations["iceberg-defaults"] == {"iceberg.enabled": "true"}
     spark_defaults = configurations["spark-defaults"]
     assert spark_defaults["spark.sql.catalog.glue_catalog.catalog-impl"] == "org.apache.iceberg.aws.glue.GlueCatalog"
     assert spark_defaults["spark.sql.extensions"] == "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
-    assert joined(options["--model_path"]) == f"s3://{bucket(dev, 'artifacts')}/models/dog_breeds/"
+    assert joined(options["--model_path"]) == f"s3://{bucket(full, 'artifacts')}/models/dog_breeds/"
 
 
 # --- The Glue ETL script as a Spark step: built in-process once, with a stand-in for glue_jobs/ ---
@@ -362,7 +362,7 @@ def test_the_etl_library_zip_holds_the_package_at_its_root(etl_build):
 
 
 def test_without_the_glue_job_files_the_etl_step_is_left_out_and_the_synth_says_so(full):
-    names = [s["Name"] for s in cluster(dev)["Steps"]]
+    names = [s["Name"] for s in cluster(full)["Steps"]]
     notes = [
         entry["data"]
         for metadata in full.outdir.glob("*processing*.metadata.json")
