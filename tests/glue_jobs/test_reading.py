@@ -96,8 +96,8 @@ def test_a_line_break_in_a_field_without_multiline_invents_nothing(lake, spark):
 
 def test_an_unclosed_quote_is_one_parse_error_and_the_rest_is_read(lake, spark):
     body = 'id,email,plan,seats\n1,a@x,free,1\n2,b@x,"never closed,2\n3,c@x,pro,3\n4,d@x,free,4\n'
-    for options in ({"multiline": True}, {}):
-        done = lake.run({**ACCOUNTS, "options": options}, {"a.csv": body})
+    for name, options in (("multiline", {"multiline": True}), ("single_line", {})):
+        done = lake.run({**ACCOUNTS, "name": f"accounts_{name}", "options": options}, {"a.csv": body})
         assert [(r["reason"], r["raw_record"]) for r in done.quarantine()] == [("parse_error", '2,b@x,"never closed,2')]
         assert sorted((r["id"], r["plan"]) for r in done.curated(spark)) == [(1, "free"), (3, "pro"), (4, "free")]
 
