@@ -96,8 +96,8 @@ def test_a_line_break_in_a_field_without_multiline_invents_nothing(lake, spark):
 
 def test_an_unclosed_quote_is_one_parse_error_and_the_rest_is_read(lake, spark):
     body = 'id,email,plan,seats\n1,a@x,free,1\n2,b@x,"never closed,2\n3,c@x,pro,3\n4,d@x,free,4\n'
-    for options in ({"multiline": True}, {}):
-        done = lake.run({**ACCOUNTS, "options": options}, {"a.csv": body})
+    for name, options in (("multiline", {"multiline": True}), ("single_line", {})):
+        done = lake.run({**ACCOUNTS, "name": f"accounts_{name}", "options": options}, {"a.csv": body})
         assert [(r["reason"], r["raw_record"]) for r in done.quarantine()] == [("parse_error", '2,b@x,"never closed,2')]
         assert sorted((r["id"], r["plan"]) for r in done.curated(spark)) == [(1, "free"), (3, "pro"), (4, "free")]
 
@@ -274,3 +274,16 @@ def test_xml_records_by_row_tag(lake, spark):
     raw = {r["reason"]: r["raw_record"] for r in done.quarantine()}
     assert raw["parse_error"] == '<order id="6"><customer>Fa'
     assert raw["not_allowed"] == '<order id="3" status="lost"><customer>Dee</customer></order>'
+
+
+def test_a_gzipped_file_with_its_own_header_and_a_bom_is_read_by_name(lake, spark):
+    import gzip
+
+    exported = gzip.compress("\ufeffseats,plan,id,email\n3,pro,2,b@x\n".encode())
+    done = lake.run(
+        {**ACCOUNTS, "name": "accounts_gzip"},
+        {"2024/05/01/a.csv": "id,email,plan,seats\n1,a@x,free,1\n", "2024/05/01/b.csv.gz": exported},
+    )
+    rows = sorted((r["id"], r["email"], r["plan"], r["seats"]) for r in done.curated(spark))
+    assert rows == [(1, "a@x", "free", 1), (2, "b@x", "pro", 3)]
+    assert done.reasons() == []

@@ -282,7 +282,8 @@ def principals(templates: Templates, config: PlatformConfig) -> list[Principal]:
         etl = config.processing.example_steps.etl_dataset
         if etl is not None:
             p.operations += [Operation("glue:CreateTable", curated_db, etl)]
-            p.operations += [Operation(c, curated_db, etl) for c in ("glue:UpdateTable", "glue:BatchCreatePartition")]
+            # An Iceberg commit is an UpdateTable of the table's metadata location; no Glue partitions.
+            p.operations += [Operation("glue:UpdateTable", curated_db, etl)]
             if config.governance.governed:
                 tags = {"dataset": etl, "classification": config.governance.classification(etl)}
                 p.operations.append(Operation("tag", curated_db, etl, tags=tuple(sorted(tags.items()))))

@@ -142,12 +142,12 @@ def test_the_permission_check_fails_on_a_removed_iam_statement(modes, mode):
     )
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     policy["Properties"]["PolicyDocument"]["Statement"] = [
-        s for s in statements if "glue:BatchCreatePartition" not in json.dumps(s)
+        s for s in statements if "glue:UpdateTable" not in json.dumps(s)
     ]
     assert len(policy["Properties"]["PolicyDocument"]["Statement"]) < len(statements)
     problems = check(Templates(stacks), config)
     assert (
-        "ETL job houses: glue:BatchCreatePartition on " + config.database_name("curated") + ".houses: no IAM statement"
+        "ETL job houses: glue:UpdateTable on " + config.database_name("curated") + ".houses: no IAM statement"
         in problems
     )
 
