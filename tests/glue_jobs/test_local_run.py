@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from config import load_config
 from tools import local_query, local_run, training_set
 
 ROOT = Path(__file__).resolve().parents[2]
+# The tool runs the shipped dev environment; its names follow that config, whatever the project is called.
+CURATED = load_config("dev").database_name("curated")
 
 
 def test_sample_dataset_end_to_end(spark, tmp_path, capsys, monkeypatch):
@@ -51,9 +54,9 @@ def test_sample_dataset_end_to_end(spark, tmp_path, capsys, monkeypatch):
     )
     assert json.loads((reports / "ml_profile.json").read_text())["ml_ready"] is True
     catalog = json.loads((tmp_path / "catalog" / "dog_breeds.json").read_text())
-    assert catalog["table"]["DatabaseName"] == "mlake_dev_curated"
+    assert catalog["table"]["DatabaseName"] == CURATED
     assert catalog["table"]["Parameters"]["table_type"] == "ICEBERG"
-    assert catalog["table"]["StorageDescriptor"]["Location"] == (f"s3://{lake['curated']}/mlake_dev_curated/dog_breeds")
+    assert catalog["table"]["StorageDescriptor"]["Location"] == (f"s3://{lake['curated']}/{CURATED}/dog_breeds")
 
 
 def test_the_lake_lives_across_runs_and_answers_queries(spark, tmp_path, capsys, monkeypatch):
@@ -87,7 +90,7 @@ def test_the_lake_lives_across_runs_and_answers_queries(spark, tmp_path, capsys,
             [
                 "--workdir",
                 str(lake),
-                "SELECT house_id, price, ingest_date FROM mlake_dev_curated.houses ORDER BY house_id",
+                f"SELECT house_id, price, ingest_date FROM {CURATED}.houses ORDER BY house_id",
             ]
         )
         == 0
@@ -98,10 +101,10 @@ def test_the_lake_lives_across_runs_and_answers_queries(spark, tmp_path, capsys,
         "2,150000.00,2024-06-01",
         "3,99000.00,2024-06-02",
     ]
-    sql = f"SELECT count(*) AS n FROM mlake_dev_curated.houses VERSION AS OF {first['snapshot_id']}"
+    sql = f"SELECT count(*) AS n FROM {CURATED}.houses VERSION AS OF {first['snapshot_id']}"
     assert local_query.main(["--workdir", str(lake), sql]) == 0
     assert capsys.readouterr().out.splitlines() == ["n", "2"]
-    assert local_query.main(["--workdir", str(lake), "SELECT * FROM mlake_dev_curated.nothing"]) == 2
+    assert local_query.main(["--workdir", str(lake), f"SELECT * FROM {CURATED}.nothing"]) == 2
     assert "error: the query failed" in capsys.readouterr().err
 
     # A training set pinned to day 1 reads the same rows after day 2, and its snapshot survives expiry.
@@ -111,7 +114,7 @@ def test_the_lake_lives_across_runs_and_answers_queries(spark, tmp_path, capsys,
     manifest = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (manifest["snapshot_id"], manifest["rows"], manifest["tag"]) == (first["snapshot_id"], 2, "pin_day_one")
     expire = (
-        "CALL system.expire_snapshots(table => 'mlake_dev_curated.houses', "
+        f"CALL system.expire_snapshots(table => '{CURATED}.houses', "
         "older_than => TIMESTAMP '2999-01-01 00:00:00', retain_last => 1)"
     )
     assert local_query.main(["--workdir", str(lake), expire]) == 0

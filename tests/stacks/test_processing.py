@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
-from config import load_config
 from lake_constructs.emr_cluster import EMR_MANAGED_POLICY_TAG, GLUE_METASTORE_FACTORY
 
 from ..fixtures import fixture_config
@@ -309,7 +308,7 @@ def etl_build(tmp_path_factory):
     original = processing_module.GLUE_JOBS_DIR
     processing_module.GLUE_JOBS_DIR = glue_jobs
     try:
-        app = build(load_config("dev"), outdir=str(outdir))
+        app = build(FULL, outdir=str(outdir))
         assembly = app.synth()
     finally:
         processing_module.GLUE_JOBS_DIR = original
