@@ -227,7 +227,8 @@ def job(spark, spec: dict, root: Path, source: Path, run_id: str, name: str | No
     """One run of the job in the lake at `root`, with `source` landed in its raw zone (as `name`)."""
     import boto3
 
-    from glue_jobs.lake_etl.job import JobArgs, run
+    from glue_jobs.lake_etl import contract
+    from glue_jobs.lake_etl.job import parse_args, run
     from glue_jobs.lake_etl.lake_io import LocalLakeIO
 
     io = LocalLakeIO(root)
@@ -240,17 +241,19 @@ def job(spark, spec: dict, root: Path, source: Path, run_id: str, name: str | No
         if target.exists() or target.is_symlink():
             target.unlink()
         target.symlink_to(file)
-    args = JobArgs(
+    arguments = contract.job_arguments(
         dataset_spec=json.dumps(spec),
-        raw_path=f"s3://raw/{dataset}/",
-        curated_path=f"s3://curated/{dataset}/",
-        quarantine_path=f"s3://curated/_quarantine/{dataset}/",
-        report_path=f"s3://artifacts/reports/{dataset}/",
+        dataset=dataset,
+        raw_bucket="raw",
+        raw_prefix=f"{dataset}/",
+        curated_bucket="curated",
+        artifacts_bucket="artifacts",
         curated_database="bench_curated",
         environment="bench",
         run_id=run_id,
         ingest_date="2024-01-01",
     )
+    args = parse_args(contract.command_line(arguments))
     glue, cloudwatch = boto3.client("glue"), boto3.client("cloudwatch")
     started = time.perf_counter()
     result = run(spark, args, io=io, glue=glue, cloudwatch=cloudwatch)

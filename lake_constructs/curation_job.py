@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
@@ -12,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config.models.catalog import DatasetSpec, EtlJobSettings, TableMaintenance
+from glue_jobs.lake_etl import contract
 
 from . import iceberg, scoped_access
 from . import lake_formation as lf
@@ -22,21 +21,15 @@ from .glue_security_configuration import GlueSecurityConfiguration
 from .lake_role import LakeRole
 
 GLUE_VERSION = glue.GlueVersion.V5_1  # Spark 3.5, Python 3.11: what the job is tested on locally
-METRICS_NAMESPACE = "MLDataLake/ETL"
-QUARANTINE_FOLDER = "_quarantine"
-CONSUMED_FOLDER = "_consumed"  # the manifests of raw objects each table consumed (glue_jobs/lake_etl/job.py)
-REPORTS_FOLDER = "reports"
 
 
 class CurationJob(Construct):
     """A `PySparkEtlJob` named `name` on Glue 5.1 running `code.script` with `code.library` on
     `--extra-py-files`, sized by `settings` (worker type and count, timeout, retries).
 
-    Job arguments (the contract shared with the job code and the EMR step): `--dataset_spec` (the
-    declaration as JSON), `--raw_path`, `--curated_path`, `--quarantine_path`, `--report_path`,
-    `--curated_database`, `--environment`, `--metrics_namespace`, and `--ml_thresholds` (JSON) when
-    `ml_thresholds` is given. `--run_id` and `--ingest_date`
-    are left to each run (defaults: Glue's run id, today in UTC).
+    Job arguments: `contract.job_arguments` (the contract shared with the job code and the EMR
+    step), with `--ml_thresholds` (JSON) when `ml_thresholds` is given and `--lf_tags` under Lake
+    Formation. `--run_id` and `--ingest_date` are left to each run (defaults: Glue's run id, today in UTC).
 
     The curated table is an Apache Iceberg table in the curated database, written through Iceberg's
     Glue catalog (`--datalake-formats iceberg` and the catalog settings in `--conf`, see iceberg.py).
@@ -60,8 +53,7 @@ class CurationJob(Construct):
       system calls (see scoped_access).
 
     Attributes: `job` (PySparkEtlJob), `job_name`, `role`, `logs` (GlueJobLogs), `output_log_group`,
-    `error_log_group`, `arguments` (the contract arguments), `curated_path`,
-    `quarantine_path`, `report_path`, `table_name`.
+    `error_log_group`, `arguments` (the contract arguments), `table_name`.
     """
 
     def __init__(
@@ -89,30 +81,23 @@ class CurationJob(Construct):
         super().__init__(scope, id)
         self.job_name = name
         self.table_name = dataset.name
-        curated_prefix = f"{dataset.name}/"
-        quarantine_prefix = f"{QUARANTINE_FOLDER}/{dataset.name}/"
-        consumed_prefix = f"{CONSUMED_FOLDER}/{dataset.name}/"
-        report_prefix = f"{REPORTS_FOLDER}/{dataset.name}/"
-        self.curated_path = curated_bucket.s3_url_for_object(curated_prefix)
-        self.quarantine_path = curated_bucket.s3_url_for_object(quarantine_prefix)
-        self.report_path = artifacts_bucket.s3_url_for_object(report_prefix)
-        self.arguments = {
-            "--dataset_spec": dataset.model_dump_json(),
-            "--raw_path": raw_bucket.s3_url_for_object(dataset.raw_location),
-            "--curated_path": self.curated_path,
-            "--quarantine_path": self.quarantine_path,
-            "--report_path": self.report_path,
-            "--curated_database": curated_database.database_name,
-            "--environment": environment,
-            "--metrics_namespace": METRICS_NAMESPACE,
-        }
-        if ml_thresholds is not None:
-            self.arguments["--ml_thresholds"] = ml_thresholds
-        if lake_formation is not None:
+        curated_prefix = contract.curated_prefix(dataset.name)
+        quarantine_prefix = contract.quarantine_prefix(dataset.name)
+        consumed_prefix = contract.consumed_prefix(dataset.name)
+        report_prefix = contract.report_prefix(dataset.name)
+        self.arguments = contract.job_arguments(
+            dataset_spec=dataset.model_dump_json(),
+            dataset=dataset.name,
+            raw_bucket=raw_bucket.bucket_name,
+            raw_prefix=dataset.raw_location,
+            curated_bucket=curated_bucket.bucket_name,
+            artifacts_bucket=artifacts_bucket.bucket_name,
+            curated_database=curated_database.database_name,
+            environment=environment,
+            ml_thresholds=ml_thresholds,
             # The job tags the table it creates, so tag-based grants reach it (lake_formation.py).
-            self.arguments["--lf_tags"] = json.dumps(
-                {lf.DATASET: dataset.name, lf.CLASSIFICATION: lake_formation.classification}, sort_keys=True
-            )
+            lf_tags=None if lake_formation is None else lf.dataset_tags(dataset.name, lake_formation.classification),
+        )
 
         self.role = LakeRole(
             self,
@@ -163,11 +148,11 @@ class CurationJob(Construct):
                 resources=scoped_access.catalog_table_arns(self, curated_database.database_name, self.table_name),
             )
         )
-        self.role.add_to_policy(put_metrics(METRICS_NAMESPACE, GLUE_METRICS_NAMESPACE))
+        self.role.add_to_policy(put_metrics(contract.METRICS_NAMESPACE, GLUE_METRICS_NAMESPACE))
         acknowledge(
             self.role.policy,
             "cloudwatch:PutMetricData has no resource-level permissions (its resource is always '*'); the "
-            f"statement allows it only for the {METRICS_NAMESPACE} and {GLUE_METRICS_NAMESPACE} namespaces "
+            f"statement allows it only for the {contract.METRICS_NAMESPACE} and {GLUE_METRICS_NAMESPACE} namespaces "
             "(condition cloudwatch:namespace)"
             + (
                 ""

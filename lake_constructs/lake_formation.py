@@ -27,6 +27,12 @@ DATASET = "dataset"
 CLASSIFICATION = "classification"
 ZONES = ("raw", "curated")
 
+
+def dataset_tags(dataset: str, classification: str) -> dict[str, str]:
+    """The LF-tags an ETL run puts on the curated table it creates, so tag-based grants reach it."""
+    return {DATASET: dataset, CLASSIFICATION: classification}
+
+
 # What each Glue Data Catalog call needs from Lake Formation on the resource it names (developer
 # guide, "Lake Formation permissions reference": DESCRIBE to read a definition, SELECT to read
 # partitions, INSERT to add them, ALTER to change the table or a partition, DELETE to drop

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from aws_cdk import Annotations, Stack
@@ -12,6 +11,7 @@ from constructs import Construct
 
 from config import PlatformConfig
 from config.models.catalog import DatasetSpec
+from glue_jobs.lake_etl import contract
 from lake_constructs import iceberg
 from lake_constructs import lake_formation as lf
 from lake_constructs.compliance import acknowledge_wildcards
@@ -25,11 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The Glue ETL job, shipped unchanged to the cluster (the job contract: entry script + library package).
 GLUE_JOBS_DIR = GLUE_JOBS
 TRAINING_SCRIPT = ROOT / "processing_jobs" / "train_model.py"
-METRICS_NAMESPACE = "MLDataLake/ETL"
 # Where the cluster writes in the artifacts bucket.
 LOGS_PREFIX = "emr-logs/"
 MODELS_PREFIX = "models/"
-REPORTS_PREFIX = "reports/"
 # EMR 7.1.0 and later ship Python 3.9, the default `python3` that PySpark runs unless told otherwise, and
 # Python 3.11 at /usr/bin/python3.11 (EMR Release Guide, "Application versions in Amazon EMR 7.x releases",
 # https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-release-app-versions-7.x.html). The ETL step
@@ -119,23 +117,20 @@ class ProcessingStack(Stack):
         code = EtlJobCode(self, "EtlCode", source=glue_jobs_dir)
         self.assets["etl_script"] = code.script_asset
         self.assets["etl_library"] = code.library_asset
-        raw, curated, artifacts = (self.bucket_names[zone] for zone in ("raw", "curated", "artifacts"))
-        arguments = {
-            "--dataset_spec": dataset.model_dump_json(),
-            "--raw_path": f"s3://{raw}/{dataset.raw_location}",
-            "--curated_path": f"s3://{curated}/{dataset.name}/",
-            "--quarantine_path": f"s3://{curated}/_quarantine/{dataset.name}/",
-            "--report_path": f"s3://{artifacts}/{REPORTS_PREFIX}{dataset.name}/",
-            "--curated_database": config.database_name("curated"),
-            "--environment": config.environment,
-            "--metrics_namespace": METRICS_NAMESPACE,
-        }
-        if config.governance.governed:
+        arguments = contract.job_arguments(
+            dataset_spec=dataset.model_dump_json(),
+            dataset=dataset.name,
+            raw_bucket=self.bucket_names["raw"],
+            raw_prefix=dataset.raw_location,
+            curated_bucket=self.bucket_names["curated"],
+            artifacts_bucket=self.bucket_names["artifacts"],
+            curated_database=config.database_name("curated"),
+            environment=config.environment,
             # As the Glue job does: the step tags the curated table it creates (lake_formation.py).
-            arguments["--lf_tags"] = json.dumps(
-                {lf.DATASET: dataset.name, lf.CLASSIFICATION: config.governance.classification(dataset.name)},
-                sort_keys=True,
-            )
+            lf_tags=lf.dataset_tags(dataset.name, config.governance.classification(dataset.name))
+            if config.governance.governed
+            else None,
+        )
         return ClusterStep(
             name=f"etl-{dataset.name}",
             args=[
@@ -147,7 +142,7 @@ class ProcessingStack(Stack):
                 "--py-files",
                 self.assets["etl_library"].s3_object_url,
                 self.assets["etl_script"].s3_object_url,
-                *[part for pair in arguments.items() for part in pair],
+                *contract.command_line(arguments),
             ],
         )
 
@@ -203,7 +198,9 @@ class ProcessingStack(Stack):
                 resources=[self._bucket_arn(zone) for zone in ("raw", "curated", "artifacts")],
             )
         )
-        artifact_objects = [self._bucket_arn("artifacts", f"{prefix}*") for prefix in (REPORTS_PREFIX, MODELS_PREFIX)]
+        artifact_objects = [
+            self._bucket_arn("artifacts", f"{prefix}*") for prefix in (f"{contract.REPORTS_FOLDER}/", MODELS_PREFIX)
+        ]
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="WriteReportsAndModels",
@@ -229,7 +226,7 @@ class ProcessingStack(Stack):
                 sid="PublishEtlMetrics",
                 actions=["cloudwatch:PutMetricData"],
                 resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+                conditions={"StringEquals": {"cloudwatch:namespace": contract.METRICS_NAMESPACE}},
             )
         )
         acknowledge_wildcards(

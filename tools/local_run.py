@@ -43,7 +43,9 @@ from pydantic import ValidationError
 from config import ConfigError, load_config
 from config.models import PlatformConfig
 from config.models.catalog import DatasetSpec
-from glue_jobs.lake_etl.job import JobArgs, RunResult, run
+from glue_jobs.lake_etl import contract
+from glue_jobs.lake_etl.job import RunResult, run
+from glue_jobs.lake_etl.job import parse_args as job_args
 from glue_jobs.lake_etl.lake_io import LocalLakeIO, is_data_file
 from glue_jobs.lake_etl.spec import SpecError
 
@@ -51,7 +53,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"
 ACCOUNT = "123456789012"  # moto's account
 DEFAULT_REGION = "us-east-1"
-METRICS_NAMESPACE = "MLDataLake/ETL"
 LOG4J = Path(__file__).with_name("log4j2.properties")
 LAKE_FOLDER = "lake"  # <workdir>/lake/<bucket>/<key>: the local lake
 LAKE_FILE = "lake.json"  # <workdir>/lake.json: its bucket and database names, for tools.local_query
@@ -75,13 +76,8 @@ class Lake:
 
     @classmethod
     def of(cls, config: PlatformConfig, region: str) -> Lake:
-        def bucket(zone: str) -> str:
-            return f"{config.bucket_prefix}-{zone}-{ACCOUNT}-{region}"
-
         return cls(
-            bucket("raw"),
-            bucket("curated"),
-            bucket("artifacts"),
+            *(config.bucket_name(zone, ACCOUNT, region) for zone in ("raw", "curated", "artifacts")),
             config.database_name("raw"),
             config.database_name("curated"),
         )
@@ -203,18 +199,19 @@ def run_local(
         cloudwatch = boto3.client("cloudwatch", region_name=region)
         for database in (lake.raw_database, lake.curated_database):
             glue.create_database(DatabaseInput={"Name": database})
-        args = JobArgs(
+        arguments = contract.job_arguments(
             dataset_spec=spec.model_dump_json(),
-            raw_path=f"s3://{lake.raw}/{spec.raw_location}",
-            curated_path=f"s3://{lake.curated}/{spec.name}/",
-            quarantine_path=f"s3://{lake.curated}/_quarantine/{spec.name}/",
-            report_path=f"s3://{lake.artifacts}/reports/{spec.name}/",
+            dataset=spec.name,
+            raw_bucket=lake.raw,
+            raw_prefix=spec.raw_location,
+            curated_bucket=lake.curated,
+            artifacts_bucket=lake.artifacts,
             curated_database=lake.curated_database,
             environment=config.environment,
-            metrics_namespace=METRICS_NAMESPACE,
             run_id=run_id,
             ingest_date=ingest_date,
         )
+        args = job_args(contract.command_line(arguments))
         log.info("running the ETL job for %s on local Spark", spec.name)
         started = time.perf_counter()
         result = run(spark_session(), args, io=io, glue=glue, cloudwatch=cloudwatch)

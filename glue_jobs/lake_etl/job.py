@@ -26,7 +26,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from . import catalog, cdc, governance, metrics
+from . import catalog, cdc, contract, governance, metrics
 from .lake_io import S3LakeIO, join_uri, split_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, read_raw
@@ -55,9 +55,6 @@ SPARK_SETTINGS = {
 }
 
 
-CONSUMED_FOLDER = "_consumed"  # curated bucket: <folder>/<dataset>/<run>.json, the consumed-objects manifests
-
-
 class InvariantError(RuntimeError):
     """Rows in != rows curated + rows quarantined: the run must fail, loudly."""
 
@@ -71,7 +68,7 @@ class JobArgs:
     report_path: str
     curated_database: str
     environment: str
-    metrics_namespace: str = "MLDataLake/ETL"
+    metrics_namespace: str = contract.METRICS_NAMESPACE
     run_id: str | None = None
     ingest_date: str | None = None
     ml_thresholds: str | None = None
@@ -107,7 +104,7 @@ def argument_parser() -> argparse.ArgumentParser:
     for name in required:
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--environment", required=True)
-    parser.add_argument("--metrics_namespace", default="MLDataLake/ETL")
+    parser.add_argument("--metrics_namespace", default=contract.METRICS_NAMESPACE)
     parser.add_argument("--run_id", default=None, help="default: Glue's JOB_RUN_ID, else a UTC timestamp")
     parser.add_argument("--ingest_date", default=None, help="YYYY-MM-DD; default: today (UTC)")
     parser.add_argument("--ml_thresholds", default=None, help="JSON object overriding ML-readiness thresholds")
@@ -237,7 +234,9 @@ def run(
             if branch is not None:
                 # Outside the table's folder: Iceberg's orphan-file removal deletes what its metadata does not name.
                 new_manifest = join_uri(
-                    f"s3://{curated_bucket}", CONSUMED_FOLDER, dataset.name, f"{run_id}-{uuid.uuid4().hex[:8]}.json"
+                    f"s3://{curated_bucket}",
+                    contract.consumed_prefix(dataset.name),
+                    f"{run_id}-{uuid.uuid4().hex[:8]}.json",
                 )
                 everything = sorted(consumed | {(o.uri, o.version) for o in pending})
                 io.put_json(new_manifest, {"dataset": dataset.name, "run_id": run_id, "objects": everything})
@@ -268,7 +267,11 @@ def run(
             args.metrics_namespace,
             args.environment,
             dataset.name,
-            {"RowsIn": rows_in, "RowsCurated": rows_curated, "RowsQuarantined": rows_quarantined},
+            {
+                contract.ROWS_IN: rows_in,
+                contract.ROWS_CURATED: rows_curated,
+                contract.ROWS_QUARANTINED: rows_quarantined,
+            },
             started,
         )
     labels = counts["labels"] if labels is None else labels

@@ -15,7 +15,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from glue_jobs.lake_etl.job import JobArgs, RunResult, run
+from glue_jobs.lake_etl import contract
+from glue_jobs.lake_etl.job import RunResult, parse_args, run
 from glue_jobs.lake_etl.lake_io import LocalLakeIO
 
 REGION = "us-east-1"
@@ -109,18 +110,20 @@ class Lake:
         if files is not None:
             self.put_raw(name, files)
         (self.io.root / RAW / name).mkdir(parents=True, exist_ok=True)
-        args = JobArgs(
+        arguments = contract.job_arguments(
             dataset_spec=json.dumps(spec),
-            raw_path=f"s3://{RAW}/{name}/",
-            curated_path=f"s3://{CURATED}/{name}/",
-            quarantine_path=f"s3://{CURATED}/_quarantine/{name}/",
-            report_path=f"s3://{ARTIFACTS}/reports/{name}/",
+            dataset=name,
+            raw_bucket=RAW,
+            raw_prefix=f"{name}/",
+            curated_bucket=CURATED,
+            artifacts_bucket=ARTIFACTS,
             curated_database=DATABASE,
             environment="test",
+            ml_thresholds=None if ml_thresholds is None else json.dumps(ml_thresholds),
             run_id=run_id,
             ingest_date=ingest_date,
-            ml_thresholds=None if ml_thresholds is None else json.dumps(ml_thresholds),
         )
+        args = parse_args(contract.command_line(arguments))
         result = run(self.spark, args, io=self.io, **self.clients)
         done = Run(result, self.io, self.spark, name, ingest_date)
         assert_invariant(self.spark, done)
@@ -137,7 +140,7 @@ def assert_invariant(spark, done: Run) -> None:
     if "changes" not in report:  # change rows update and delete: the table shows their outcome, not them
         assert len(done.curated(spark)) == report["rows_curated"]
     reports = done.lake.local_path(
-        f"s3://{ARTIFACTS}/reports/{done.name}/ingest_date={done.ingest_date}/run_id={report['run_id']}"
+        f"s3://{ARTIFACTS}/{contract.report_prefix(done.name)}ingest_date={done.ingest_date}/run_id={report['run_id']}"
     )
     assert json.loads((reports / "run_report.json").read_text())["rows_in"] == report["rows_in"]
     assert json.loads((reports / "ml_profile.json").read_text())["row_count"] == report["rows_curated"]
