@@ -44,11 +44,11 @@ def test_every_mode_is_synthesized_in_dev_and_prod(modes):
     assert {(env, mode) for env in ("dev", "prod") for mode in MODES} <= set(modes)
 
 
-def test_the_default_mode_is_iam_and_minimal_ships_it(configs, minimal):
+def test_the_default_mode_is_iam_and_minimal_ships_it(minimal):
     from config.models.governance import GovernanceConfig
 
     assert GovernanceConfig().mode == "iam"
-    assert configs["minimal"].governance.mode == "iam"
+    assert minimal.config.governance.mode == "iam"
     assert "governance" not in minimal.stacks
     assert not any(
         r["Type"].startswith("AWS::LakeFormation::") for t in minimal.stacks.values() for r in t["Resources"].values()
@@ -79,8 +79,8 @@ def test_the_permission_check_passes(modes, env, mode):
     assert check(templates(synth), config) == []
 
 
-def test_the_permission_check_passes_in_minimal(minimal, configs):
-    assert check(templates(minimal), configs["minimal"]) == []
+def test_the_permission_check_passes_in_minimal(minimal):
+    assert check(templates(minimal), minimal.config) == []
 
 
 def _without(synth, predicate) -> Templates:

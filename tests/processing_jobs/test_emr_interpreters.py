@@ -2,7 +2,7 @@
 
 EMR 7.x runs PySpark on Python 3.9 unless a step asks for another interpreter; the ETL step asks for
 3.11 (the Glue job's version), the training step keeps 3.9. For each example step of the synthesized
-dev cluster, the files it ships are checked against the version its interpreter has: language
+cluster of the full fixture config, the files it ships are checked against the version its interpreter has: language
 features and standard-library members (vermin), and the grammar of the real interpreter where this
 machine has it.
 """
@@ -47,21 +47,20 @@ def shipped(step: dict) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def dev_steps(dev) -> list[dict]:
-    found = steps(dev)
-    if not found:
-        pytest.skip("dev runs no EMR example step")
+def cluster_steps(full) -> list[dict]:
+    found = steps(full)
+    assert found, "the full fixture config should run the EMR example steps"
     return found
 
 
-def test_the_etl_step_asks_for_python_3_11_and_training_keeps_the_default(dev_steps):
-    versions = {step["Name"].split("-")[0]: step_python(step) for step in dev_steps}
+def test_the_etl_step_asks_for_python_3_11_and_training_keeps_the_default(cluster_steps):
+    versions = {step["Name"].split("-")[0]: step_python(step) for step in cluster_steps}
     assert versions.get("etl", "3.11") == "3.11"
     assert versions.get("train", CLUSTER_DEFAULT_PYTHON) == CLUSTER_DEFAULT_PYTHON
 
 
-def test_code_shipped_to_emr_needs_no_newer_python_than_its_step_runs(dev_steps):
-    for step in dev_steps:
+def test_code_shipped_to_emr_needs_no_newer_python_than_its_step_runs(cluster_steps):
+    for step in cluster_steps:
         version = step_python(step)
         files = [str(path) for path in shipped(step)]
         result = subprocess.run(
@@ -72,8 +71,8 @@ def test_code_shipped_to_emr_needs_no_newer_python_than_its_step_runs(dev_steps)
         assert result.returncode == 0, f"{step['Name']} runs on Python {version}:\n{result.stdout}{result.stderr}"
 
 
-def test_code_shipped_to_emr_compiles_with_its_steps_interpreter(dev_steps):
-    for step in dev_steps:
+def test_code_shipped_to_emr_compiles_with_its_steps_interpreter(cluster_steps):
+    for step in cluster_steps:
         version = step_python(step)
         interpreters = sorted(PYENV.glob(f"{version}*/bin/python"))
         if not interpreters:

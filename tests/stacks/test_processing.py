@@ -334,7 +334,7 @@ def test_the_glue_etl_script_runs_unchanged_as_a_spark_step_with_the_job_contrac
     options = dict(zip(args[8::2], args[9::2], strict=True))
     dataset = FULL.catalog.dataset("spam_emails")
     raw, curated, artifacts = (
-        f"{FULL.name_prefix}-{z}-${{AWS::AccountId}}-${{AWS::Region}}" for z in ("raw", "curated", "artifacts")
+        f"{FULL.bucket_prefix}-{z}-${{AWS::AccountId}}-${{AWS::Region}}" for z in ("raw", "curated", "artifacts")
     )
     assert json.loads(options["--dataset_spec"]) == json.loads(dataset.model_dump_json())
     assert joined(options["--raw_path"]) == f"s3://{raw}/spam_emails/"
@@ -342,7 +342,7 @@ def test_the_glue_etl_script_runs_unchanged_as_a_spark_step_with_the_job_contrac
     assert joined(options["--quarantine_path"]) == f"s3://{curated}/_quarantine/spam_emails/"
     assert joined(options["--report_path"]) == f"s3://{artifacts}/reports/spam_emails/"
     assert options["--curated_database"] == f"{FULL.database_name('')}curated"
-    assert options["--environment"] == "dev"
+    assert options["--environment"] == FULL.environment
     assert options["--metrics_namespace"] == "MLDataLake/ETL"
 
 
