@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from aws_cdk import Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_athena as athena
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from . import grants
 from .compliance import acknowledge, wildcard_finding
-from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, zone_read_statements
 from .lake_formation import acknowledge_data_access, lake_formation_data_access
 
 ENGINE_VERSION = "Athena engine version 3"
@@ -30,6 +31,16 @@ QUERY_ACTIONS = [
     "athena:StartQueryExecution",
     "athena:StopQueryExecution",
 ]
+
+
+def workgroup_search(workgroup: str, metric: str, statistic: str, label: str) -> cw.MathExpression:
+    """A metric of the queries of `workgroup`, hourly: Athena publishes per workgroup, query state
+    and query type; the search sums them all."""
+    search = (
+        f'SEARCH(\'{{AWS/Athena,QueryState,QueryType,WorkGroup}} WorkGroup="{workgroup}" '
+        f"MetricName=\"{metric}\"', '{statistic}', 3600)"
+    )
+    return cw.MathExpression(expression=f"SUM({search})", using_metrics={}, label=label, period=Duration.hours(1))
 
 
 class AthenaWorkgroup(Construct):
@@ -102,55 +113,42 @@ class AthenaWorkgroup(Construct):
             managed_policy_name=f"{name}-query",
             description=f"Query the curated lake through the Athena workgroup {name}, and nothing more",
             statements=[
-                iam.PolicyStatement(sid="RunQueriesInTheWorkgroup", actions=QUERY_ACTIONS, resources=[self.arn]),
-                iam.PolicyStatement(
-                    sid="ReadTheCuratedCatalog",
-                    actions=CATALOG_READ_ACTIONS,
-                    resources=glue_catalog_arns(self, database, [] if data_bucket is None else ["*"]),
-                ),
-                *(
-                    []
-                    if data_bucket is None or not direct_reads
-                    else zone_read_statements(data_bucket, hidden=hidden_prefix)
-                ),
-                iam.PolicyStatement(
-                    sid="WriteAndReadQueryResults",
-                    actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-                    resources=[results_bucket.arn_for_objects(f"{self.results_prefix}*")],
-                ),
-                iam.PolicyStatement(
-                    sid="ListQueryResults",
-                    actions=["s3:ListBucket"],
-                    resources=[results_bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [self.results_prefix, f"{self.results_prefix}*"]}},
-                ),
-                iam.PolicyStatement(
-                    sid="LocateTheResultsBucket",
-                    actions=["s3:GetBucketLocation"],
-                    resources=[results_bucket.bucket_arn],
-                ),
-                iam.PolicyStatement(
-                    sid="DecryptDataEncryptResults",
-                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                    resources=[key.key_arn],
-                ),
+                iam.PolicyStatement(sid="RunQueriesInTheWorkgroup", actions=QUERY_ACTIONS, resources=[self.arn])
             ],
+        )
+        grants.grant_catalog_read(
+            self.query_policy, databases=[database], sid="ReadTheCuratedCatalog", tables=data_bucket is not None
+        )
+        if data_bucket is not None and direct_reads:
+            grants.grant_curated_read(self.query_policy, data_bucket, hidden=hidden_prefix)
+        self.query_policy.add_statements(
+            iam.PolicyStatement(
+                sid="WriteAndReadQueryResults",
+                actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                resources=[results_bucket.arn_for_objects(f"{self.results_prefix}*")],
+            ),
+            iam.PolicyStatement(
+                sid="ListQueryResults",
+                actions=["s3:ListBucket"],
+                resources=[results_bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [self.results_prefix, f"{self.results_prefix}*"]}},
+            ),
+            iam.PolicyStatement(
+                sid="LocateTheResultsBucket",
+                actions=["s3:GetBucketLocation"],
+                resources=[results_bucket.bucket_arn],
+            ),
+            iam.PolicyStatement(
+                sid="DecryptDataEncryptResults",
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[key.key_arn],
+            ),
         )
         acknowledge(
             self.query_policy,
-            "The object wildcards are the curated zone, whose every prefix is a curated table by the naming "
-            f"contract (<curated bucket>/<dataset>/*; the {hidden_prefix}* service folders, quarantine included, "
-            "denied), and this workgroup's results prefix (<results bucket>/<workgroup>/*); the keys below "
-            "them are chosen at run time, by the ETL jobs (partitions, files) and by Athena (query ids)",
+            "This workgroup's results prefix (<results bucket>/<workgroup>/*): Athena names the result "
+            "objects below it at run time (query ids)",
             wildcard_finding(self, results_bucket.arn_for_objects(f"{self.results_prefix}*")),
-            *(
-                []
-                if data_bucket is None
-                else [
-                    *([wildcard_finding(self, data_bucket.arn_for_objects("*"))] if direct_reads else []),
-                    wildcard_finding(self, glue_catalog_arns(self, database, ["*"])[-1]),
-                ]
-            ),
         )
         if lake_formation:
             self.query_policy.add_statements(lake_formation_data_access())

@@ -12,11 +12,10 @@ from constructs import Construct
 from config.models.catalog import DatasetSpec, EtlJobSettings, TableMaintenance
 from glue_jobs.lake_etl import contract
 
-from . import iceberg, scoped_access
+from . import grants, iceberg
 from . import lake_formation as lf
-from .compliance import acknowledge
 from .etl_job_code import EtlJobCode
-from .glue_job_logs import GLUE_METRICS_NAMESPACE, GlueJobLogs, put_metrics
+from .glue_job_logs import GLUE_METRICS_NAMESPACE, GlueJobLogs
 from .glue_security_configuration import GlueSecurityConfiguration
 from .lake_role import LakeRole
 
@@ -50,7 +49,7 @@ class CurationJob(Construct):
       metrics only in the `MLDataLake/ETL` namespace (the row counts) and Glue's own `Glue`
       namespace (the job and observability metrics the job publishes with this role); write only
       its two log groups; get only the two code objects. S3 grants follow what Spark's S3A file
-      system calls (see scoped_access).
+      system calls (see grants).
 
     Attributes: `job` (PySparkEtlJob), `job_name`, `role`, `logs` (GlueJobLogs), `output_log_group`,
     `error_log_group`, `arguments` (the contract arguments), `table_name`.
@@ -116,53 +115,27 @@ class CurationJob(Construct):
         )
         self.output_log_group, self.error_log_group = self.logs.output_log_group, self.logs.error_log_group
 
-        data_access = [
-            *scoped_access.read_prefix(raw_bucket, dataset.raw_location),
-            *scoped_access.write_prefixes(curated_bucket, [curated_prefix, quarantine_prefix, consumed_prefix]),
-            *scoped_access.write_prefixes(artifacts_bucket, [report_prefix]),
-        ]
-        for statement in data_access:
-            self.role.add_to_policy(statement)
+        grants.grant_prefixes(
+            self.role.policy,
+            read=[(raw_bucket, dataset.raw_location)],
+            write=[
+                (curated_bucket, [curated_prefix, quarantine_prefix, consumed_prefix]),
+                (artifacts_bucket, [report_prefix]),
+            ],
+            reason=f"Objects under this dataset's own prefixes only (raw {dataset.raw_location}, curated "
+            f"{curated_prefix}, {quarantine_prefix}, {consumed_prefix}, artifacts {report_prefix})",
+        )
         # What Spark's S3A file system HEADs besides the objects: each prefix's bare key and ancestors.
         for bucket, prefixes in (
             (raw_bucket, [dataset.raw_location]),
             (curated_bucket, [curated_prefix, quarantine_prefix]),
             (artifacts_bucket, [report_prefix]),
         ):
-            self.role.add_to_policy(scoped_access.head_probes(bucket, prefixes))
-        acknowledge(
-            self.role.policy,
-            f"Objects under this dataset's own prefixes only (raw {dataset.raw_location}, curated {curated_prefix}, "
-            f"{quarantine_prefix}, {consumed_prefix}, artifacts {report_prefix}): an S3 object ARN selects the "
-            "objects of a prefix "
-            "only with a trailing wildcard",
-            *scoped_access.object_prefix_findings(self, data_access),
-        )
+            self.role.add_to_policy(grants.head_probes(bucket, prefixes))
         self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=code.object_arns))
-        self.role.add_to_policy(scoped_access.use_key(key, encrypt=True))
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                # Iceberg's GlueCatalog reads the database and the table, creates the table on the first
-                # run and commits by UpdateTable (new metadata_location, on the table version it read).
-                actions=["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
-                resources=scoped_access.catalog_table_arns(self, curated_database.database_name, self.table_name),
-            )
-        )
-        self.role.add_to_policy(put_metrics(contract.METRICS_NAMESPACE, GLUE_METRICS_NAMESPACE))
-        acknowledge(
-            self.role.policy,
-            "cloudwatch:PutMetricData has no resource-level permissions (its resource is always '*'); the "
-            f"statement allows it only for the {contract.METRICS_NAMESPACE} and {GLUE_METRICS_NAMESPACE} namespaces "
-            "(condition cloudwatch:namespace)"
-            + (
-                ""
-                if lake_formation is None
-                else "; lakeformation:AddLFTagsToResource and GetResourceLFTags have no resource-level IAM "
-                "permissions either: Lake Formation itself limits them to the tag values the job may "
-                "associate (ASSOCIATE on this dataset's values) and the tables it may alter"
-            ),
-            "AwsSolutions-IAM5[Resource::*]",
-        )
+        self.role.add_to_policy(grants.use_key(key, encrypt=True))
+        grants.grant_iceberg_commit(self.role.policy, database=curated_database.database_name, tables=[self.table_name])
+        grants.grant_put_metrics(self.role.policy, contract.METRICS_NAMESPACE, GLUE_METRICS_NAMESPACE)
         self.role.add_to_policy(self.logs.write())
 
         self.job = glue.PySparkEtlJob(
@@ -203,13 +176,7 @@ class CurationJob(Construct):
                 classification=lake_formation.classification,
                 location_arn=lake_formation.location_arn,
             )
-            self.role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="TagItsTable",
-                    actions=["lakeformation:AddLFTagsToResource", "lakeformation:GetResourceLFTags"],
-                    resources=["*"],
-                )
-            )
+            grants.grant_table_tagging(self.role.policy, sid="TagItsTable")
         # A run must not start before its role's permissions exist.
         self.job.node.add_dependency(self.role.policy, *self.grants)
 

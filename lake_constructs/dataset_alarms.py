@@ -11,6 +11,9 @@ from constructs import Construct
 from config.models.catalog import DatasetSpec
 from config.models.monitoring import MonitoringConfig
 from glue_jobs.lake_etl.contract import (
+    DIMENSION_DATASET,
+    DIMENSION_ENVIRONMENT,
+    METRICS,
     METRICS_NAMESPACE,
     ROWS_IN,
     ROWS_QUARANTINED,
@@ -19,6 +22,7 @@ from glue_jobs.lake_etl.contract import (
 )
 
 from .construct_ids import construct_id
+from .watch import Watch
 
 
 def etl_metric(environment: str, dataset: str, metric: str, statistic: str, period: Duration) -> cw.Metric:
@@ -98,3 +102,57 @@ def add_dataset_alarms(
             treat_missing_data=cw.TreatMissingData.BREACHING,
         )
     return alarms
+
+
+def etl_search(environment: str, metric: str, statistic: str) -> cw.MathExpression:
+    """One ETL metric of every dataset of `environment`, a line per dataset labelled with its name, by day."""
+    search = (
+        f"SEARCH('{{{METRICS_NAMESPACE},{DIMENSION_DATASET},{DIMENSION_ENVIRONMENT}}} "
+        f'{DIMENSION_ENVIRONMENT}="{environment}" MetricName="{metric}"\', \'{statistic}\', 86400)'
+    )
+    # Each series is labelled with its dataset (a dynamic label: the series' Dataset dimension).
+    # A search returns up to 500 series (CDK SearchExpression, "It can return up to 500 time
+    # series"): more datasets than one dataset stack per parent resource allows (about 480).
+    return cw.MathExpression(
+        expression=search, using_metrics={}, label=f"${{PROP('Dim.{DIMENSION_DATASET}')}}", period=Duration.days(1)
+    )
+
+
+def watch_datasets(watch: Watch) -> None:
+    """Each dataset's alarms (made here, or shown by name when each dataset has a stack of its own,
+    stacks/datasets.py), and the ETL runs and rows of every dataset: one search per graph, whatever
+    the number of datasets, so a new dataset shows up without a change to the dashboard."""
+    config = watch.config
+    for dataset in config.catalog.datasets:
+        if config.catalog.stack_per_dataset:
+            watch.show_alarms(alarm_names(watch.prefix, dataset))
+        else:
+            watch.add_alarms(
+                add_dataset_alarms(
+                    watch.scope,
+                    prefix=watch.prefix,
+                    environment=config.environment,
+                    dataset=dataset,
+                    monitoring=config.monitoring,
+                    topic=watch.topic,
+                )
+            )
+    if not config.catalog.datasets:
+        return
+    environment = config.environment
+    watch.add_row(
+        cw.GraphWidget(
+            title="ETL runs per day, by dataset",
+            left=[etl_search(environment, ROWS_IN, "SampleCount")],
+            width=24,
+            height=6,
+        )
+    )
+    watch.add_row(
+        *[
+            cw.GraphWidget(
+                title=f"{metric} per day, by dataset", left=[etl_search(environment, metric, "Sum")], width=8, height=6
+            )
+            for metric in METRICS
+        ]
+    )

@@ -13,9 +13,8 @@ from constructs import Construct
 
 from config.models.catalog import DatasetSpec
 
+from . import grants
 from . import lake_formation as lf
-from . import scoped_access
-from .compliance import acknowledge
 from .encrypted_log_group import EncryptedLogGroup
 from .glue_security_configuration import GlueSecurityConfiguration
 from .lake_role import LakeRole
@@ -90,25 +89,21 @@ class DatasetCrawler(Construct):
             log_group_name=security_configuration.crawler_log_group_name(self.role.role_name),
         ).log_group
 
-        raw_read = scoped_access.read_prefix(raw_bucket, dataset.raw_location)
-        for statement in raw_read:
-            self.role.add_to_policy(statement)
-        acknowledge(
+        grants.grant_prefixes(
             self.role.policy,
-            f"Read of the objects under this dataset's raw prefix ({dataset.raw_location}) only: an S3 object "
-            "ARN selects the objects of a prefix only with a trailing wildcard",
-            *scoped_access.object_prefix_findings(self, raw_read),
+            read=[(raw_bucket, dataset.raw_location)],
+            reason=f"Read of the objects under this dataset's raw prefix ({dataset.raw_location}) only",
         )
         # Writing table definitions into a catalog encrypted with the key encrypts them with it.
-        self.role.add_to_policy(scoped_access.use_key(key, encrypt=catalog_encrypted))
-        tables = scoped_access.catalog_table_arns(self, self.database_name, self.table_name)
+        self.role.add_to_policy(grants.use_key(key, encrypt=catalog_encrypted))
+        tables = grants.catalog_arns(self, self.database_name, [self.table_name])
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=[*scoped_access.CATALOG_READ, *scoped_access.CATALOG_WRITE, *scoped_access.PARTITION_INDEX],
+                actions=[*grants.CATALOG_READ, *grants.CATALOG_WRITE, *grants.PARTITION_INDEX],
                 resources=tables,
             )
         )
-        self.role.add_to_policy(scoped_access.write_log_groups([self.log_group.log_group_arn]))
+        self.role.add_to_policy(grants.write_log_groups([self.log_group.log_group_arn]))
         self.grants = (
             []
             if lake_formation is None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import Aws, CfnTag, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnTag, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_dms as dms
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -32,6 +33,33 @@ ENGINE_SETTINGS = {
     "oracle": ("oracle_settings", dms.CfnEndpoint.OracleSettingsProperty),
 }
 LOG_COMPONENTS = ("SOURCE_CAPTURE", "SOURCE_UNLOAD", "TARGET_APPLY", "TARGET_LOAD", "TASK_MANAGER")
+
+
+def replication_identifier(name_prefix: str, source: str) -> str:
+    """The identifier of the task (or serverless replication) of the source `source`: '<prefix>-<source>'."""
+    return f"{name_prefix}-{source}"
+
+
+# DMS's replication task metrics, by replication instance and task (Metrics Insights schema).
+DMS_SCHEMA = 'SCHEMA("AWS/DMS", ReplicationInstanceIdentifier, ReplicationTaskIdentifier)'
+
+
+def cdc_latency(metric: str, period: Duration, task: str | None = None) -> cw.MathExpression:
+    """A Metrics Insights query of a DMS latency metric ('CDCLatencySource', 'CDCLatencyTarget'):
+    the task `task`'s, or every task's, a series per task.
+
+    A query, because a task's metrics also carry the replication instance's identifier, which
+    the naming contract does not fix; the task identifier alone selects its series here.
+    """
+    where = "" if task is None else f" WHERE ReplicationTaskIdentifier = '{task}'"
+    group = " GROUP BY ReplicationTaskIdentifier" if task is None else ""
+    return cw.MathExpression(
+        expression=f"SELECT MAX({metric}) FROM {DMS_SCHEMA}{where}{group}",
+        using_metrics={},
+        period=period,
+        # Grouped series keep their own labels (the task identifiers).
+        label=None if task is None else f"{task} {metric}",
+    )
 
 
 def table_mappings(source: DmsSource) -> dict[str, Any]:
@@ -194,7 +222,7 @@ class DmsReplication(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id)
-        identifier = f"{name_prefix}-{source.name}"
+        identifier = replication_identifier(name_prefix, source.name)
         stack = Stack.of(self)
 
         # DMS assumes a Secrets Manager access role through its regional service principal.

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_emr as emr
 from aws_cdk import aws_iam as iam
@@ -15,7 +16,7 @@ from constructs import Construct
 
 from config.models.processing import InstanceGroupConfig, ManagedScalingConfig
 
-from . import iceberg
+from . import grants, iceberg
 from .compliance import acknowledge, acknowledge_wildcards
 from .encrypted_log_group import EncryptedLogGroup
 from .lake_role import LakeRole, service_of_this_account
@@ -29,12 +30,27 @@ EMR_MANAGED_POLICY_TAG = "for-use-with-amazon-emr-managed-policies"
 
 # Hive, Spark, Presto and Trino read the Glue Data Catalog as their Hive metastore through these settings.
 GLUE_METASTORE_FACTORY = "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
+# Large writes are multipart uploads; a failed task aborts its upload (the EMRFS S3-optimized committer).
+WRITE_OBJECTS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
 CATALOG_CLASSIFICATIONS = {
     "Hive": ("hive-site", {"hive.metastore.client.factory.class": GLUE_METASTORE_FACTORY}),
     "Spark": ("spark-hive-site", {"hive.metastore.client.factory.class": GLUE_METASTORE_FACTORY}),
     "Presto": ("presto-connector-hive", {"hive.metastore": "glue"}),
     "Trino": ("trino-connector-hive", {"hive.metastore": "glue"}),
 }
+
+
+def clusters_search(metric: str, statistic: str, period: Duration) -> cw.MathExpression:
+    """A metric of every EMR cluster of the account and region, a line per cluster.
+
+    A search, because EMR's metrics carry only the cluster id (JobFlowId), which changes with every
+    new cluster."""
+    return cw.MathExpression(
+        expression=f"SEARCH('{{AWS/ElasticMapReduce,JobFlowId}} MetricName=\"{metric}\"', '{statistic}', "
+        f"{int(period.to_seconds())})",
+        using_metrics={},
+        period=period,
+    )
 
 
 @dataclass(frozen=True)
@@ -369,6 +385,88 @@ class EmrCluster(Construct):
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
             )
         )
+
+    def grant_lake(
+        self,
+        *,
+        buckets: dict[str, str],
+        databases: dict[str, str],
+        datasets: bool,
+        artifact_prefixes: list[str],
+        scripts: list[str],
+        metrics_namespace: str,
+        tag_tables: bool,
+    ) -> None:
+        """The lake as the cluster sees it, on `instance_role`: with `datasets`, every dataset's raw
+        files to read and its curated table and quarantine to write (the ETL step); `artifact_prefixes`
+        of the artifacts bucket to write (reports, models); the `scripts` (S3 object ARNs) its steps
+        run; the raw and curated catalog databases to read, the curated tables to commit; the ETL
+        metrics (`metrics_namespace`) to publish; with `tag_tables`, the curated tables to tag (Lake
+        Formation). `buckets` and `databases` are names by zone ('raw', 'curated', 'artifacts').
+
+        By the naming contract's patterns, not one ARN per dataset: the cluster is the lake's shared
+        compute and may run the ETL step of any dataset, and the raw and curated zones hold nothing
+        but the datasets' prefixes (curated: '<dataset>/' Iceberg tables, the '_quarantine/' and
+        '_consumed/' folders). EMRFS marks folders with '<folder>_$folder$' objects beside them:
+        every key of the curated zone. The policy keeps its size whatever the number of datasets.
+        """
+        role, partition = self.instance_role, Stack.of(self).partition
+
+        def bucket_arn(zone: str, objects: str | None = None) -> str:
+            bucket = f"arn:{partition}:s3:::{buckets[zone]}"
+            return bucket if objects is None else f"{bucket}/{objects}"
+
+        objects = [bucket_arn("artifacts", f"{prefix}*") for prefix in artifact_prefixes]
+        if datasets:
+            objects = [bucket_arn("raw", "*"), bucket_arn("curated", "*"), *objects]
+            role.add_to_policy(
+                iam.PolicyStatement(sid="ReadRawDatasets", actions=["s3:GetObject"], resources=[bucket_arn("raw", "*")])
+            )
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="WriteCuratedTablesAndQuarantine", actions=WRITE_OBJECTS, resources=[bucket_arn("curated", "*")]
+                )
+            )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ListLakeBuckets",
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=[bucket_arn(zone) for zone in ("raw", "curated", "artifacts")],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteReportsAndModels",
+                actions=WRITE_OBJECTS,
+                resources=[bucket_arn("artifacts", f"{prefix}*") for prefix in artifact_prefixes],
+            )
+        )
+        acknowledge_wildcards(
+            role.policy,
+            "Each object wildcard is bounded by the lake's layout: the objects of the raw zone (every key is "
+            "under a dataset's raw prefix) to read, of the curated zone (the datasets' tables and the "
+            f"quarantine) to write for the ETL step, and {', '.join(artifact_prefixes)} in artifacts",
+            objects,
+        )
+        if scripts:
+            role.add_to_policy(iam.PolicyStatement(sid="ReadStepScripts", actions=["s3:GetObject"], resources=scripts))
+        grants.grant_catalog_read(
+            role.policy, databases=[databases["raw"], databases["curated"]], sid="ReadLakeCatalog", functions=True
+        )
+        # The ETL step commits the curated Iceberg tables through the Glue catalog (create, then UpdateTable).
+        grants.grant_iceberg_commit(role.policy, database=databases["curated"], tables=["*"], sid="CommitCuratedTables")
+        # Hive and Spark open the 'default' database at start and create it when the catalog has none.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OpenDefaultDatabase",
+                actions=["glue:GetDatabase", "glue:CreateDatabase"],
+                resources=grants.catalog_arns(self, "default", []),
+            )
+        )
+        # The ETL step publishes its row counts, in its own namespace only.
+        grants.grant_put_metrics(role.policy, metrics_namespace, sid="PublishEtlMetrics")
+        if tag_tables:
+            grants.grant_table_tagging(role.policy, sid="TagCuratedTables")
 
     def _grant_instance_role(self, key: kms.IKey, log_uri: str, notebook_bucket_name: str | None) -> None:
         stack = Stack.of(self)

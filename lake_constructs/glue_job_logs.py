@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from .encrypted_log_group import EncryptedLogGroup
-from .scoped_access import write_log_groups
+from .grants import write_log_groups
 
 # Glue 5.x logs in real time without the continuous-logging flags of Glue 4.0 and earlier: system,
 # Spark and Glue-logger lines to `/aws-glue/jobs/error`, the script's stdout and stderr to
@@ -63,14 +63,3 @@ class GlueJobLogs(Construct):
 
     def write(self) -> iam.PolicyStatement:
         return write_log_groups([group.log_group_arn for group in self.log_groups])
-
-
-def put_metrics(*namespaces: str) -> iam.PolicyStatement:
-    """cloudwatch:PutMetricData (no resource-level permissions: '*') held to `namespaces`."""
-    return iam.PolicyStatement(
-        actions=["cloudwatch:PutMetricData"],
-        resources=["*"],
-        conditions={
-            "StringEquals": {"cloudwatch:namespace": namespaces[0] if len(namespaces) == 1 else list(namespaces)}
-        },
-    )

@@ -19,7 +19,8 @@ from config.models.ingestion import JdbcExtract
 from .aws_https_egress import allow_https_to_aws
 from .compliance import acknowledge, wildcard_finding
 from .etl_job_code import UploadedCode
-from .glue_job_logs import GLUE_METRICS_NAMESPACE, GlueJobLogs, put_metrics
+from .glue_job_logs import GLUE_METRICS_NAMESPACE, GlueJobLogs
+from .grants import put_metrics
 from .lake_role import LakeRole
 
 SCRIPT = Path(__file__).resolve().parent.parent / "glue_jobs" / "jdbc_extract.py"

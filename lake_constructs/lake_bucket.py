@@ -17,7 +17,7 @@ class LakeBucket(Construct):
     Encryption: SSE-KMS with `key` and S3 bucket keys; without `key`, SSE-S3 (only for the
     access-logs bucket, because S3 server access log delivery cannot write to SSE-KMS buckets).
     Access logs go to `access_logs` under `<bucket name>/`, when given.
-    Removal: retained, unless `ephemeral`, then emptied and deleted with the stack.
+    Removal: `removal_policy` (lake_constructs/retention.py); with DESTROY, emptied and deleted with the stack.
     `event_bridge`: the bucket sends its object events to Amazon EventBridge (the raw zone: a
     dataset's workflow starts when its files land), set natively in CloudFormation
     (NotificationConfiguration.EventBridgeConfiguration), so no notification custom resource.
@@ -34,7 +34,7 @@ class LakeBucket(Construct):
         lifecycle: ZoneLifecycle,
         noncurrent_version_expiration_days: int,
         abort_incomplete_multipart_upload_days: int,
-        ephemeral: bool,
+        removal_policy: RemovalPolicy,
         key: kms.IKey | None = None,
         access_logs: s3.IBucket | None = None,
         event_bridge: bool = False,
@@ -57,8 +57,8 @@ class LakeBucket(Construct):
             lifecycle_rules=[
                 _lifecycle_rule(lifecycle, noncurrent_version_expiration_days, abort_incomplete_multipart_upload_days)
             ],
-            removal_policy=RemovalPolicy.DESTROY if ephemeral else RemovalPolicy.RETAIN,
-            auto_delete_objects=ephemeral,
+            removal_policy=removal_policy,
+            auto_delete_objects=removal_policy == RemovalPolicy.DESTROY,
         )
         if event_bridge:
             cfn = self.bucket.node.default_child

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -17,6 +18,17 @@ from .encrypted_log_group import EncryptedLogGroup
 PARAMETER_GROUP_FAMILY = "redshift-1.0"
 # The audit logs Redshift exports to CloudWatch Logs: connections, user changes, every query run.
 AUDIT_LOGS = ("connectionlog", "userlog", "useractivitylog")
+
+
+def cluster_metric(identifier: str, metric: str, statistic: str, period: Duration) -> cw.Metric:
+    """A metric Redshift publishes for the cluster `identifier` (AWS/Redshift, by ClusterIdentifier)."""
+    return cw.Metric(
+        namespace="AWS/Redshift",
+        metric_name=metric,
+        dimensions_map={"ClusterIdentifier": identifier},
+        statistic=statistic,
+        period=period,
+    )
 
 
 class RedshiftCluster(Construct):
@@ -35,7 +47,7 @@ class RedshiftCluster(Construct):
     - automated snapshots kept `config.automated_snapshot_retention_days`, version upgrades in the
       weekly `config.maintenance_window`;
     - deletion: a final snapshot is taken when the cluster is deleted or replaced (SNAPSHOT), and
-      the audit logs are retained; unless `ephemeral`, then both are simply deleted.
+      the audit logs are retained; with a `removal_policy` of DESTROY both are simply deleted.
 
     Attributes: `cluster` (CfnCluster), `identifier`, `arn`, `security_group`, `subnet_group`,
     `parameter_group`, `audit_log_groups` (by log type), `admin_secret_arn`.
@@ -53,7 +65,7 @@ class RedshiftCluster(Construct):
         client_cidrs: list[str],
         key: kms.IKey,
         roles: list[iam.IRole],
-        ephemeral: bool,
+        removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id)
         self.identifier = identifier
@@ -104,7 +116,7 @@ class RedshiftCluster(Construct):
                 f"{log.capitalize()}Logs",
                 key=key,
                 retention_days=config.audit_log_retention_days,
-                removal_policy=RemovalPolicy.DESTROY if ephemeral else RemovalPolicy.RETAIN,
+                removal_policy=removal_policy,
                 log_group_name=f"/aws/redshift/cluster/{identifier}/{log}",
             ).log_group
             for log in AUDIT_LOGS
@@ -137,7 +149,10 @@ class RedshiftCluster(Construct):
                 log_destination_type="cloudwatch", log_exports=list(AUDIT_LOGS)
             ),
         )
-        self.cluster.apply_removal_policy(RemovalPolicy.DESTROY if ephemeral else RemovalPolicy.SNAPSHOT)
+        # Retained as a final snapshot: a retained cluster would keep costing.
+        self.cluster.apply_removal_policy(
+            RemovalPolicy.SNAPSHOT if removal_policy == RemovalPolicy.RETAIN else removal_policy
+        )
         for log_group in self.audit_log_groups.values():
             self.cluster.node.add_dependency(log_group)
         self.admin_secret_arn = self.cluster.attr_master_password_secret_arn

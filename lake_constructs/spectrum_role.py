@@ -7,8 +7,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from . import grants
 from .compliance import acknowledge, wildcard_finding
-from .lake_access import CATALOG_READ_ACTIONS, glue_catalog_arns, zone_read_statements
 from .lake_formation import acknowledge_data_access, lake_formation_data_access
 from .lake_role import LakeRole
 
@@ -53,16 +53,9 @@ class SpectrumRole(Construct):
             assumed_by=iam.ServicePrincipal("redshift.amazonaws.com"),
             description=f"Redshift Spectrum over {database}, and UNLOAD to {unload_prefix} of the raw zone",
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadTheCuratedCatalog",
-                actions=CATALOG_READ_ACTIONS,
-                resources=glue_catalog_arns(self, database, ["*"]),
-            )
-        )
+        grants.grant_catalog_read(self.role.policy, databases=[database], sid="ReadTheCuratedCatalog")
         if direct_reads:
-            for statement in zone_read_statements(data_bucket, hidden=hidden_prefix):
-                self.role.add_to_policy(statement)
+            grants.grant_curated_read(self.role.policy, data_bucket, hidden=hidden_prefix)
         if lake_formation:
             self.role.add_to_policy(lake_formation_data_access())
             acknowledge_data_access(self.role.policy)
@@ -95,11 +88,7 @@ class SpectrumRole(Construct):
         )
         acknowledge(
             self.role.policy,
-            "The object wildcards are the curated zone, whose every prefix is a curated table by the naming "
-            f"contract (<curated bucket>/<dataset>/*; the {hidden_prefix}* service folders, quarantine included, "
-            "denied), read by Spectrum, and <raw bucket>/redshift_unload/*, written by UNLOAD; the keys below "
-            "them are chosen at run time by the ETL jobs (partitions, files) and by UNLOAD (one per slice)",
-            *([wildcard_finding(self, data_bucket.arn_for_objects("*"))] if direct_reads else []),
+            f"<raw bucket>/{unload_prefix}* is written by UNLOAD, which chooses the keys below it at run time "
+            "(one per slice)",
             wildcard_finding(self, unload_bucket.arn_for_objects(f"{unload_prefix}*")),
-            wildcard_finding(self, glue_catalog_arns(self, database, ["*"])[-1]),
         )

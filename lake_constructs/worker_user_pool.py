@@ -26,7 +26,7 @@ class WorkerUserPool(Construct):
       openid, email and profile scopes: what SageMaker's labeling portal signs workers in with.
       SageMaker writes the portal's callback to the client when the workforce is created; `callback_url`
       declares it so that a later update of this client does not drop it.
-    - Retained with deletion protection unless `ephemeral`.
+    - Removed as `removal_policy` says; retained with deletion protection.
 
     Attributes: `user_pool`, `domain`, `client`, `group` (the CfnUserPoolGroup), `users` and
     `memberships` (CfnUserPoolUser and CfnUserPoolUserToGroupAttachment per invited worker, by e-mail).
@@ -46,7 +46,7 @@ class WorkerUserPool(Construct):
         threat_protection: bool,
         callback_url: str,
         logout_url: str,
-        ephemeral: bool,
+        removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id)
         self.user_pool = cognito.UserPool(
@@ -83,8 +83,8 @@ class WorkerUserPool(Construct):
                     "you will set a new password and an authenticator app."
                 ),
             ),
-            deletion_protection=not ephemeral,
-            removal_policy=RemovalPolicy.DESTROY if ephemeral else RemovalPolicy.RETAIN,
+            deletion_protection=removal_policy == RemovalPolicy.RETAIN,
+            removal_policy=removal_policy,
         )
         if not threat_protection:
             acknowledge(

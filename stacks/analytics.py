@@ -7,16 +7,32 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
-from lake_constructs.athena_workgroup import AthenaWorkgroup
+from lake_constructs.athena_workgroup import AthenaWorkgroup, workgroup_search
 from lake_constructs.dataset_queries import DatasetQueries
-from lake_constructs.lake_access import CURATED_SERVICE_FOLDERS
+from lake_constructs.grants import CURATED_SERVICE_FOLDERS
+from lake_constructs.watch import Watch
 
 from .storage import StorageStack
+
+
+def workgroup_name(config: PlatformConfig) -> str:
+    """The Athena workgroup, '<prefix>-analytics' (the dataset stacks' saved queries and the graph name it)."""
+    return f"{config.name_prefix}-analytics"
 
 
 class AnalyticsStack(Stack):
     """Attributes: `workgroup` (the AthenaWorkgroup), `queries` (the DatasetQueries; None with a stack
     per dataset, where each dataset's stack holds its own)."""
+
+    @staticmethod
+    def watch(watch: Watch) -> None:
+        """The workgroup's queries and the bytes they scan."""
+        workgroup = workgroup_name(watch.config)
+        watch.add_graph(
+            f"Athena queries ({workgroup})",
+            left=[workgroup_search(workgroup, "TotalExecutionTime", "SampleCount", "queries")],
+            right=[workgroup_search(workgroup, "ProcessedBytes", "Sum", "bytes scanned")],
+        )
 
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, storage: StorageStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
@@ -25,7 +41,7 @@ class AnalyticsStack(Stack):
         self.workgroup = AthenaWorkgroup(
             self,
             "Workgroup",
-            name=f"{config.name_prefix}-analytics",
+            name=workgroup_name(config),
             # Imported by name (the naming contract): the policy's object wildcards are then plain ARNs.
             results_bucket=s3.Bucket.from_bucket_name(
                 self, "ResultsBucket", storage.bucket_name(config, "athena-results")

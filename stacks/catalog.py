@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from aws_cdk import Stack
+from aws_cdk import aws_events as events
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -18,11 +19,13 @@ from lake_constructs.compliance import acknowledge
 from lake_constructs.construct_ids import construct_id
 from lake_constructs.curated_dataset import CatalogShared, CuratedDataset
 from lake_constructs.curation_job import CurationJob
+from lake_constructs.dataset_alarms import watch_datasets
 from lake_constructs.dataset_classifier import DatasetClassifier
 from lake_constructs.dataset_crawler import DatasetCrawler
 from lake_constructs.dataset_workflow import DatasetWorkflow
 from lake_constructs.etl_job_code import EtlJobCode
 from lake_constructs.glue_security_configuration import GlueSecurityConfiguration
+from lake_constructs.watch import Watch
 
 from .storage import StorageStack
 
@@ -41,6 +44,41 @@ class CatalogStack(Stack):
       (DatasetWorkflow), and the roles alone in `crawler_roles` and `job_roles`, wherever the
       dataset's resources are (`add_dataset` fills them).
     """
+
+    @staticmethod
+    def watch(watch: Watch) -> None:
+        """Failed runs of the platform's Glue jobs and crawlers (all named '<prefix>-...'), each
+        dataset's alarms, and the ETL runs and rows by dataset."""
+        platform_names = events.Match.prefix(f"{watch.prefix}-")
+        watch.on_failure(
+            "GlueJobFailed",
+            "glue-job-failed",
+            description="A Glue ETL job run of the platform failed, timed out or ended in error",
+            source="aws.glue",
+            detail_types=["Glue Job State Change"],
+            detail={"jobName": platform_names, "state": ["FAILED", "TIMEOUT", "ERROR"]},
+            message="Glue job {job} ended {state} (run {run}) in {account}/{region}: {reason}",
+            fields={
+                "job": "$.detail.jobName",
+                "state": "$.detail.state",
+                "run": "$.detail.jobRunId",
+                "reason": "$.detail.message",
+            },
+        )
+        watch.on_failure(
+            "GlueCrawlerFailed",
+            "glue-crawler-failed",
+            description="A Glue crawler of the platform failed",
+            source="aws.glue",
+            detail_types=["Glue Crawler State Change"],
+            detail={"crawlerName": platform_names, "state": ["Failed"]},
+            message="Glue crawler {crawler} failed in {account}/{region}: {reason}",
+            fields={
+                "crawler": "$.detail.crawlerName",
+                "reason": "$.detail.errorMessage",
+            },
+        )
+        watch_datasets(watch)
 
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, storage: StorageStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)

@@ -24,7 +24,9 @@ from lake_constructs.construct_ids import construct_id
 from lake_constructs.dataset_alarms import add_dataset_alarms
 from lake_constructs.dataset_queries import DatasetQueries
 
+from .analytics import workgroup_name
 from .catalog import CatalogStack
+from .monitoring import topic_name
 
 
 class DatasetStack(NestedStack):
@@ -45,7 +47,7 @@ class DatasetStack(NestedStack):
             DatasetQueries(
                 self,
                 "Queries",
-                workgroup=f"{prefix}-analytics",
+                workgroup=workgroup_name(config),
                 database=config.database_name("curated"),
                 datasets=[dataset],
                 preview_rows=config.analytics.preview_rows,
@@ -56,7 +58,7 @@ class DatasetStack(NestedStack):
         self.alarms = {}
         if config.monitoring.enabled:
             topic_arn = Arn.format(
-                {"service": "sns", "resource": f"{prefix}-alarms", "arn_format": ArnFormat.NO_RESOURCE_NAME},
+                {"service": "sns", "resource": topic_name(config), "arn_format": ArnFormat.NO_RESOURCE_NAME},
                 Stack.of(self),
             )
             self.alarms = add_dataset_alarms(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from aws_cdk import Stack
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
-from lake_constructs.dms_replication import DmsCapacity, DmsReplication
+from lake_constructs.construct_ids import construct_id
+from lake_constructs.dms_replication import DmsCapacity, DmsReplication, cdc_latency, replication_identifier
 from lake_constructs.jdbc_extract import JdbcExtractJob
+from lake_constructs.watch import FIVE_MINUTES, SUSTAINED, Watch
 
 from .network import NetworkStack
 from .storage import StorageStack
@@ -19,6 +22,53 @@ class IngestionStack(Stack):
     """Attributes: `capacity` (None without
     DMS sources), `replications` and `extracts` by source/extract name, `security_configuration`
     (None without extracts)."""
+
+    @staticmethod
+    def watch(watch: Watch) -> None:
+        """DMS tasks and serverless replications that fail or stop; each task's CDC latency (alarms
+        above `monitoring.dms_latency_seconds`, and a graph of every task's)."""
+        # Not filtered by name: a task's ARN (the only identifier in its events) ends in a resource
+        # id that DMS may generate, and a filter that never matches would hide the failures.
+        # Both event families: tasks on a replication instance, and DMS Serverless replications.
+        watch.on_failure(
+            "DmsTaskFailed",
+            "dms-task-failed",
+            description="A DMS replication task or serverless replication failed or stopped",
+            source="aws.dms",
+            detail_types=["DMS Replication Task State Change", "DMS Replication State Change"],
+            detail={
+                "eventType": [
+                    "REPLICATION_TASK_FAILED",
+                    "REPLICATION_TASK_STOPPED",
+                    "REPLICATION_FAILED",
+                    "REPLICATION_STOPPED",
+                ]
+            },
+            message="DMS {resource} reported {event} in {account}/{region}: {reason}",
+            fields={
+                "resource": "$.resources[0]",
+                "event": "$.detail.eventType",
+                "reason": "$.detail.detailMessage",
+            },
+        )
+        seconds = watch.config.monitoring.dms_latency_seconds
+        for task in dms_task_identifiers(watch.config):
+            for side in ("Source", "Target"):
+                watch.alarm(
+                    f"{construct_id(task)}CdcLatency{side}",
+                    f"{task.removeprefix(watch.prefix + '-')}-cdc-latency-{side.lower()}",
+                    alarm_description=f"DMS task {task}: CDC {side.lower()} latency above {seconds} s for 15 minutes",
+                    metric=cdc_latency(f"CDCLatency{side}", FIVE_MINUTES, task),
+                    threshold=seconds,
+                    comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=SUSTAINED,
+                    # A stopped task publishes nothing; the failure rule reports stops and failures.
+                    treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                )
+        watch.add_graph(
+            "DMS CDC latency (s) by task",
+            left=[cdc_latency("CDCLatencySource", FIVE_MINUTES), cdc_latency("CDCLatencyTarget", FIVE_MINUTES)],
+        )
 
     def __init__(
         self,
@@ -98,3 +148,16 @@ class IngestionStack(Stack):
                     s3_prefix_list_id=dms_config.s3_prefix_list_id,
                     **common,
                 )
+
+
+def dms_task_identifiers(config: PlatformConfig) -> list[str]:
+    """The identifiers of the DMS replication tasks of the ingestion config (`<prefix>-<source name>`
+    for each of `ingestion.dms.sources`), when they replicate through tasks on a replication instance.
+
+    DMS Serverless publishes its metrics per replication config, under a resource id rather than a
+    task identifier; its failures and stops reach the topic through the DMS rule.
+    """
+    dms = config.ingestion.dms
+    if not config.ingestion.enabled or dms.capacity != "instance":
+        return []
+    return [replication_identifier(config.name_prefix, source.name) for source in dms.sources]

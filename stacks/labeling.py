@@ -13,6 +13,7 @@ from config import PlatformConfig
 from lake_constructs.ground_truth_functions import TASK_TYPES
 from lake_constructs.labeling_role import LabelingRole
 from lake_constructs.labeling_workteam import LabelingWorkteam
+from lake_constructs.watch import Watch
 from lake_constructs.worker_user_pool import WorkerUserPool
 
 from .storage import StorageStack
@@ -32,6 +33,22 @@ class LabelingStack(Stack):
     """Attributes: `pool` (WorkerUserPool), `workteam` (LabelingWorkteam), `role` (LabelingRole),
     `templates` (an s3 Asset per task type)."""
 
+    @staticmethod
+    def watch(watch: Watch) -> None:
+        """Ground Truth labeling jobs that fail: operators start them at any time, under names the
+        platform does not fix, so every labeling job of the account and region."""
+        watch.on_failure(
+            "LabelingJobFailed",
+            "labeling-job-failed",
+            description="A SageMaker Ground Truth labeling job failed",
+            source="aws.sagemaker",
+            detail_types=["SageMaker Ground Truth Labeling Job State Change"],
+            detail={"LabelingJobStatus": ["Failed"]},
+            message="Ground Truth labeling job {job} failed in {account}/{region}; "
+            "see its FailureReason with: aws sagemaker describe-labeling-job",
+            fields={"job": "$.resources[0]"},
+        )
+
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, storage: StorageStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         labeling = config.labeling
@@ -50,7 +67,7 @@ class LabelingStack(Stack):
             threat_protection=labeling.threat_protection,
             callback_url=f"{portal}/oauth2/idpresponse",
             logout_url=f"{portal}/logout",
-            ephemeral=config.ephemeral,
+            removal_policy=storage.removal_policy,
         )
         self.workteam = LabelingWorkteam(
             self,

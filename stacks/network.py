@@ -15,7 +15,16 @@ from .storage import ZONES
 class NetworkStack(Stack):
     """Attributes: `network` (the LakeNetwork), `vpc`."""
 
-    def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, key: kms.IKey, **kwargs) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: PlatformConfig,
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
+        **kwargs,
+    ) -> None:
         super().__init__(scope, id, **kwargs)
         self._az_count = config.network.az_count
         self.network = LakeNetwork(
@@ -24,7 +33,7 @@ class NetworkStack(Stack):
             config=config.network,
             availability_zones=self.availability_zones,
             key=key,
-            removal_policy=RemovalPolicy.DESTROY if config.ephemeral else RemovalPolicy.RETAIN,
+            removal_policy=removal_policy,
             s3_buckets=[
                 *(config.bucket_name(zone, self.account, self.region) for zone in (*ZONES, "access-logs")),
                 # Job scripts and EMR steps are CDK assets, read from the bootstrap staging bucket.

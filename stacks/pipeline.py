@@ -7,13 +7,14 @@ import json
 import re
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack, pipelines
+from aws_cdk import Duration, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from config import PlatformConfig, load_config
+from lake_constructs import retention
 from lake_constructs.compliance import acknowledge
 from lake_constructs.construct_ids import construct_id
 from lake_constructs.lake_bucket import LakeBucket
@@ -60,7 +61,7 @@ class PipelineStack(Stack):
     ) -> None:
         super().__init__(scope, id, **kwargs)
         settings = config.pipeline
-        removal_policy = RemovalPolicy.DESTROY if config.ephemeral else RemovalPolicy.RETAIN
+        removal_policy = retention.removal_policy(config.ephemeral)
         prefix = f"{config.project}-pipeline"
         # Zones 'cicd' and 'cicd-logs': never longer than the platform's own 'athena-results',
         # whose bucket name length the config already validates.
@@ -79,7 +80,7 @@ class PipelineStack(Stack):
             lifecycle=config.storage.lifecycle.access_logs,
             noncurrent_version_expiration_days=config.storage.noncurrent_version_expiration_days,
             abort_incomplete_multipart_upload_days=config.storage.abort_incomplete_multipart_upload_days,
-            ephemeral=config.ephemeral,
+            removal_policy=removal_policy,
         )
         acknowledge(
             access_logs,
@@ -98,7 +99,7 @@ class PipelineStack(Stack):
             lifecycle=config.storage.lifecycle.artifacts,
             noncurrent_version_expiration_days=config.storage.noncurrent_version_expiration_days,
             abort_incomplete_multipart_upload_days=config.storage.abort_incomplete_multipart_upload_days,
-            ephemeral=config.ephemeral,
+            removal_policy=removal_policy,
         )
         self.artifact_bucket = artifacts.bucket
         for bucket in (access_logs, artifacts):

@@ -52,7 +52,11 @@ class DataPlatform(Construct):
             return created
 
         self.storage = stack(StorageStack, "storage")
-        self.network = stack(NetworkStack, "network", key=self.storage.key) if config.network.enabled else None
+        self.network = (
+            stack(NetworkStack, "network", key=self.storage.key, removal_policy=self.storage.removal_policy)
+            if config.network.enabled
+            else None
+        )
         governance = config.governance
         # Before the catalog: its databases and grants need the deployment roles to be data lake
         # administrators and the LF-tags to exist.
@@ -91,8 +95,18 @@ class DataPlatform(Construct):
             self.dms_roles = stack(DmsRolesStack, "dms-roles")
             self.ingestion.add_dependency(self.dms_roles)
         self.labeling = stack(LabelingStack, "labeling", storage=self.storage) if config.labeling.enabled else None
-        # It watches the other layers by name only (the naming contract), so it references none of them.
-        self.monitoring = stack(MonitoringStack, "monitoring") if config.monitoring.enabled else None
+        # Each enabled layer adds what it watches (its stack class's `watch`), by name only (the naming
+        # contract): the monitoring stack references none of the other stacks.
+        self.monitoring = (
+            stack(
+                MonitoringStack,
+                "monitoring",
+                layers=[type(layer) for layer in self.stacks],
+                removal_policy=self.storage.removal_policy,
+            )
+            if config.monitoring.enabled
+            else None
+        )
         # Last: each dataset's stack names the workgroup its saved queries go in and the topic its
         # alarms notify, so it deploys after the analytics and monitoring stacks.
         self.datasets = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Annotations, Stack
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
@@ -14,9 +13,9 @@ from config.models.catalog import DatasetSpec
 from glue_jobs.lake_etl import contract
 from lake_constructs import iceberg
 from lake_constructs import lake_formation as lf
-from lake_constructs.compliance import acknowledge_wildcards
-from lake_constructs.emr_cluster import ClusterStep, EmrCluster
+from lake_constructs.emr_cluster import ClusterStep, EmrCluster, clusters_search
 from lake_constructs.etl_job_code import ENTRY_SCRIPT, GLUE_JOBS, LIBRARY, EtlJobCode
+from lake_constructs.watch import FIVE_MINUTES, Watch
 
 from .network import NetworkStack
 from .storage import StorageStack
@@ -36,13 +35,42 @@ MODELS_PREFIX = "models/"
 # application is installed for, and its script stays 3.9-compatible (tests check both).
 CLUSTER_DEFAULT_PYTHON = "3.9"
 ETL_PYTHON = "/usr/bin/python3.11"
-# Large writes are multipart uploads; a failed task aborts its upload (the EMRFS S3-optimized committer).
-WRITE_OBJECTS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+
+
+def cluster_name(config: PlatformConfig) -> str:
+    """The EMR cluster's name, '<prefix>-processing' (its failure rule matches it)."""
+    return f"{config.name_prefix}-processing"
 
 
 class ProcessingStack(Stack):
     """Attributes: `emr` (the EmrCluster construct), `cluster` (its CfnCluster), `steps` (ClusterSteps
     added from `processing.example_steps`), `assets` (S3 assets the steps read, by name)."""
+
+    @staticmethod
+    def watch(watch: Watch) -> None:
+        """The cluster terminating with errors, and the load of the account's EMR clusters."""
+        watch.on_failure(
+            "EmrClusterFailed",
+            "emr-cluster-failed",
+            description="The platform's EMR cluster terminated with errors",
+            source="aws.emr",
+            detail_types=["EMR Cluster State Change"],
+            detail={"name": [cluster_name(watch.config)], "state": ["TERMINATED_WITH_ERRORS"]},
+            message="EMR cluster {name} ({cluster}) terminated with errors in {account}/{region}: {reason}",
+            fields={
+                "name": "$.detail.name",
+                "cluster": "$.detail.clusterId",
+                "reason": "$.detail.message",
+            },
+        )
+        watch.add_graph(
+            "EMR clusters",
+            left=[
+                clusters_search("AppsRunning", "Maximum", FIVE_MINUTES),
+                clusters_search("IsIdle", "Maximum", FIVE_MINUTES),
+            ],
+            right=[clusters_search("HDFSUtilization", "Maximum", FIVE_MINUTES)],
+        )
 
     def __init__(
         self,
@@ -77,7 +105,7 @@ class ProcessingStack(Stack):
         self.emr = EmrCluster(
             self,
             "Processing",
-            cluster_name=f"{config.name_prefix}-processing",
+            cluster_name=cluster_name(config),
             release_label=processing.release_label,
             applications=processing.applications,
             vpc=network.vpc,
@@ -99,7 +127,18 @@ class ProcessingStack(Stack):
             removal_policy=storage.removal_policy,
         )
         self.cluster = self.emr.cluster
-        self._grant_lake(config)
+        self.emr.grant_lake(
+            buckets=self.bucket_names,
+            databases={zone: config.database_name(zone) for zone in ("raw", "curated")},
+            datasets=bool(config.catalog.datasets),
+            artifact_prefixes=[f"{contract.REPORTS_FOLDER}/", MODELS_PREFIX],
+            scripts=[
+                f"arn:{self.partition}:s3:::{asset.s3_bucket_name}/{asset.s3_object_key}"
+                for asset in self.assets.values()
+            ],
+            metrics_namespace=contract.METRICS_NAMESPACE,
+            tag_tables=config.governance.governed and "etl_script" in self.assets,
+        )
         self.grants = self._grant_lake_formation(config) if config.governance.governed else []
         # The steps run as soon as the cluster is up: its grants must exist by then.
         self.cluster.node.add_dependency(*self.grants)
@@ -165,95 +204,6 @@ class ProcessingStack(Stack):
             ],
         )
 
-    def _bucket_arn(self, zone: str, objects: str | None = None) -> str:
-        bucket = f"arn:{self.partition}:s3:::{self.bucket_names[zone]}"
-        return bucket if objects is None else f"{bucket}/{objects}"
-
-    def _grant_lake(self, config: PlatformConfig) -> None:
-        """The lake as the cluster sees it: every dataset's raw files to read, its curated table and
-        quarantine to write (the ETL step), reports and models to write, and the catalog databases."""
-        role = self.emr.instance_role
-        # By the naming contract's patterns, not one ARN per dataset: the cluster is the lake's shared
-        # compute and may run the ETL step of any dataset, and the raw and curated zones hold nothing
-        # but the datasets' prefixes (curated: '<dataset>/' Iceberg tables, the '_quarantine/' and
-        # '_consumed/' folders). EMRFS marks folders with '<folder>_$folder$' objects beside them:
-        # every key of the curated zone. The policy keeps its size whatever the number of datasets.
-        raw_objects = [self._bucket_arn("raw", "*")]
-        curated_objects = [self._bucket_arn("curated", "*")]
-        if config.catalog.datasets:
-            role.add_to_policy(
-                iam.PolicyStatement(sid="ReadRawDatasets", actions=["s3:GetObject"], resources=raw_objects)
-            )
-            role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="WriteCuratedTablesAndQuarantine",
-                    actions=WRITE_OBJECTS,
-                    resources=curated_objects,
-                )
-            )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ListLakeBuckets",
-                actions=["s3:ListBucket", "s3:GetBucketLocation"],
-                resources=[self._bucket_arn(zone) for zone in ("raw", "curated", "artifacts")],
-            )
-        )
-        artifact_objects = [
-            self._bucket_arn("artifacts", f"{prefix}*") for prefix in (f"{contract.REPORTS_FOLDER}/", MODELS_PREFIX)
-        ]
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="WriteReportsAndModels",
-                actions=WRITE_OBJECTS,
-                resources=artifact_objects,
-            )
-        )
-        if self.assets:
-            role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="ReadStepScripts",
-                    actions=["s3:GetObject"],
-                    resources=[
-                        f"arn:{self.partition}:s3:::{asset.s3_bucket_name}/{asset.s3_object_key}"
-                        for asset in self.assets.values()
-                    ],
-                )
-            )
-        catalog_resources = self._grant_catalog(config)
-        # The ETL job publishes its row counts, in its own namespace only.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="PublishEtlMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": contract.METRICS_NAMESPACE}},
-            )
-        )
-        acknowledge_wildcards(
-            role.policy,
-            "Each wildcard is bounded by the lake's layout: the objects of the raw zone (every key is under a "
-            "dataset's raw prefix) to read, of the curated zone (the datasets' tables and the quarantine) to "
-            "write for the ETL step, reports/ and models/ in artifacts, and the tables and functions of the "
-            "lake's own two Glue databases",
-            [*raw_objects, *curated_objects, *artifact_objects, *catalog_resources],
-        )
-        if config.governance.governed and "etl_script" in self.assets:
-            role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="TagCuratedTables",
-                    actions=["lakeformation:AddLFTagsToResource", "lakeformation:GetResourceLFTags"],
-                    resources=["*"],
-                )
-            )
-        acknowledge_wildcards(
-            role.policy,
-            "Resource '*' is what these actions accept: cloudwatch:PutMetricData (held to the ETL namespace "
-            "by the cloudwatch:namespace condition), the Session Manager agent's ssmmessages and "
-            "ec2messages channel actions, and Lake Formation's tag calls, which have no resource ARN (Lake "
-            "Formation limits those to the tag values the role may associate)",
-            ["*"],
-        )
-
     def _grant_lake_formation(self, config: PlatformConfig) -> list:
         """The cluster reads both zones (Hive, Spark, Presto and the training step query them through
         the Glue catalog), and the ETL example step writes its dataset's curated table as the Glue job does."""
@@ -277,53 +227,3 @@ class ProcessingStack(Stack):
                 location_arn=f"arn:{self.partition}:s3:::{self.bucket_names['curated']}",
             )
         return grants
-
-    def _grant_catalog(self, config: PlatformConfig) -> list[str]:
-        role = self.emr.instance_role
-
-        def arn(resource: str) -> str:
-            return f"arn:{self.partition}:glue:{self.region}:{self.account}:{resource}"
-
-        raw, curated = config.database_name("raw"), config.database_name("curated")
-        tables = [arn(f"table/{db}/*") for db in (raw, curated)]
-        functions = [arn(f"userDefinedFunction/{db}/*") for db in (raw, curated)]
-        read = [
-            "glue:GetDatabase",
-            "glue:GetDatabases",
-            "glue:GetTable",
-            "glue:GetTables",
-            "glue:GetTableVersions",
-            "glue:GetPartition",
-            "glue:GetPartitions",
-            "glue:BatchGetPartition",
-            "glue:GetUserDefinedFunctions",
-        ]
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadLakeCatalog",
-                actions=read,
-                resources=[
-                    arn("catalog"),
-                    *(arn(f"database/{db}") for db in (raw, curated)),
-                    *tables,
-                    *functions,
-                ],
-            )
-        )
-        # The ETL step commits the curated Iceberg tables through the Glue catalog (create, then UpdateTable).
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="CommitCuratedTables",
-                actions=["glue:CreateTable", "glue:UpdateTable"],
-                resources=[arn("catalog"), arn(f"database/{curated}"), arn(f"table/{curated}/*")],
-            )
-        )
-        # Hive and Spark open the 'default' database at start and create it when the catalog has none.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="OpenDefaultDatabase",
-                actions=["glue:GetDatabase", "glue:CreateDatabase"],
-                resources=[arn("catalog"), arn("database/default")],
-            )
-        )
-        return [*tables, *functions]

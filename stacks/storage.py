@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -12,6 +12,7 @@ from lake_constructs.compliance import acknowledge
 from lake_constructs.construct_ids import construct_id
 from lake_constructs.lake_bucket import LakeBucket
 from lake_constructs.lake_key import LakeKey
+from lake_constructs.retention import removal_policy
 
 # The zones of the lake, in the order their buckets are created. Access logs come first: every
 # other bucket sends its server access logs there.
@@ -24,7 +25,8 @@ class StorageStack(Stack):
 
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
-        self.removal_policy = RemovalPolicy.DESTROY if config.ephemeral else RemovalPolicy.RETAIN
+        # The one removal policy of the platform's stateful resources; the other stacks take it from here.
+        self.removal_policy = removal_policy(config.ephemeral)
         self.key = LakeKey(
             self, "LakeKey", alias=f"alias/{config.name_prefix}-lake", removal_policy=self.removal_policy
         ).key
@@ -49,7 +51,7 @@ class StorageStack(Stack):
         common = dict(
             noncurrent_version_expiration_days=storage.noncurrent_version_expiration_days,
             abort_incomplete_multipart_upload_days=storage.abort_incomplete_multipart_upload_days,
-            ephemeral=config.ephemeral,
+            removal_policy=self.removal_policy,
         )
         access_logs = LakeBucket(
             self,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config import PlatformConfig
 from lake_constructs import lake_formation as lf
-from lake_constructs.lake_access import CURATED_SERVICE_FOLDERS
-from lake_constructs.redshift_cluster import RedshiftCluster
+from lake_constructs.grants import CURATED_SERVICE_FOLDERS
+from lake_constructs.redshift_cluster import RedshiftCluster, cluster_metric
 from lake_constructs.redshift_schedule import PauseResumeSchedule
 from lake_constructs.redshift_sql import RedshiftSql
 from lake_constructs.spectrum_role import SpectrumRole
+from lake_constructs.watch import FIVE_MINUTES, SUSTAINED, Watch
 
 from .network import NetworkStack
 from .storage import StorageStack
@@ -21,10 +23,51 @@ from .storage import StorageStack
 UNLOAD_PREFIX = "redshift_unload/"
 
 
+def cluster_identifier(config: PlatformConfig) -> str:
+    """The Redshift cluster's identifier, '<prefix>-warehouse' (its alarms and graph find it by it)."""
+    return f"{config.name_prefix}-warehouse"
+
+
 class WarehouseStack(Stack):
     """Attributes: `cluster` (the RedshiftCluster), `spectrum_role`, `external_schema` (the
     RedshiftSql that creates it), `schedule` (None unless pause/resume is configured),
     `external_schema_sql`, `unload_example_sql`."""
+
+    @staticmethod
+    def watch(watch: Watch) -> None:
+        """The cluster's CPU, disk and health: alarms at the configured thresholds, and a graph."""
+        monitoring = watch.config.monitoring
+        identifier = cluster_identifier(watch.config)
+
+        def metric(name: str, statistic: str) -> cw.Metric:
+            return cluster_metric(identifier, name, statistic, FIVE_MINUTES)
+
+        cpu, disk, health = (
+            metric("CPUUtilization", "Average"),
+            metric("PercentageDiskSpaceUsed", "Maximum"),
+            metric("HealthStatus", "Minimum"),
+        )
+        above, below = cw.ComparisonOperator.GREATER_THAN_THRESHOLD, cw.ComparisonOperator.LESS_THAN_THRESHOLD
+        for id, name, value, threshold, operator, description in (
+            ("Cpu", "cpu", cpu, monitoring.redshift_cpu_percent, above,
+             f"The warehouse's CPU has stayed above {monitoring.redshift_cpu_percent}% for 15 minutes"),
+            ("Disk", "disk", disk, monitoring.redshift_disk_percent, above,
+             f"The warehouse uses more than {monitoring.redshift_disk_percent}% of its disk"),
+            ("Health", "health", health, 1, below,
+             "The warehouse has reported unhealthy (HealthStatus 0) for 15 minutes"),
+        ):  # fmt: skip
+            watch.alarm(
+                f"Warehouse{id}",
+                f"warehouse-{name}",
+                alarm_description=description,
+                metric=value,
+                threshold=threshold,
+                comparison_operator=operator,
+                evaluation_periods=SUSTAINED,
+                # A paused cluster publishes no metrics: missing data is not a failure here.
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            )
+        watch.add_graph(f"Redshift {identifier}", left=[cpu, disk], right=[health])
 
     def __init__(
         self,
@@ -66,7 +109,7 @@ class WarehouseStack(Stack):
         self.cluster = RedshiftCluster(
             self,
             "Warehouse",
-            identifier=f"{config.name_prefix}-warehouse",
+            identifier=cluster_identifier(config),
             config=warehouse,
             vpc=lake.vpc,
             data_subnets=lake.data_subnets,
@@ -76,7 +119,7 @@ class WarehouseStack(Stack):
             ],
             key=storage.key,
             roles=[self.spectrum_role.role],
-            ephemeral=config.ephemeral,
+            removal_policy=storage.removal_policy,
         )
 
         role_arn = self.spectrum_role.role.role_arn

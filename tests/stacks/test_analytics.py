@@ -3,7 +3,7 @@
 import pytest
 
 from lake_constructs.athena_workgroup import QUERY_ACTIONS
-from lake_constructs.lake_access import CATALOG_READ_ACTIONS
+from lake_constructs.grants import CATALOG_READ
 
 from ..fixtures import fixture_config
 
@@ -132,7 +132,7 @@ def test_the_user_policy_reads_the_curated_catalog_entries_only(synth):
     config = synth.config
     database = config.database_name("curated")
     read = statement(synth, "ReadTheCuratedCatalog")
-    assert read["Action"] == CATALOG_READ_ACTIONS
+    assert read["Action"] == list(CATALOG_READ)
     suffixes = [resource["Fn::Join"][1][-1] for resource in read["Resource"]]
     tables = [f":table/{database}/*"] if config.catalog.datasets else []
     assert sorted(suffixes) == sorted([":catalog", f":database/{database}", *tables])

@@ -358,11 +358,16 @@ def test_the_crawler_role_reads_only_its_prefix_and_writes_only_its_raw_table(pa
         {
             "Action": sorted(
                 [
+                    # The one catalog-read list (lake_constructs/grants.py): read only.
                     "glue:GetDatabase",
+                    "glue:GetDatabases",
                     "glue:GetTable",
+                    "glue:GetTables",
+                    "glue:GetTableVersions",
                     "glue:GetPartition",
                     "glue:GetPartitions",
                     "glue:BatchGetPartition",
+                    "glue:GetUserDefinedFunctions",
                     "glue:CreateTable",
                     "glue:UpdateTable",
                     "glue:CreatePartition",

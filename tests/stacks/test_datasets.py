@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, RemovalPolicy
 from aws_cdk.assertions import Template
 
 from app import feature_flags
@@ -19,6 +19,7 @@ from benchmarks.synth_scale import scaled_config, synthesize, write_config
 from config import PlatformConfig
 from lake_constructs.dataset_alarms import alarm_names
 from lake_constructs.limits import check_assembly, read_assembly
+from stacks.catalog import CatalogStack
 from stacks.monitoring import MonitoringStack
 from stacks.platform import DataPlatform
 
@@ -105,7 +106,13 @@ def test_the_dashboard_lists_every_dataset_alarm_at_most_100_to_a_widget(many):
 def test_alarm_widgets_split_at_100_alarms():
     # Monitoring alone is cheap to build: with a stack per dataset it names the dataset alarms.
     config = PlatformConfig.model_validate(only_datasets_layers(150))
-    stack = MonitoringStack(App(context=feature_flags()), "monitoring", config=config)
+    stack = MonitoringStack(
+        App(context=feature_flags()),
+        "monitoring",
+        config=config,
+        layers=[CatalogStack],
+        removal_policy=RemovalPolicy.DESTROY,
+    )
     (dashboard,) = Template.from_stack(stack).find_resources("AWS::CloudWatch::Dashboard").values()
     parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
     # Each alarm is an ARN made of tokens: count the alarm names in the text around them.

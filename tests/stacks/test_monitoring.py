@@ -1,7 +1,8 @@
 """What an operator and a security reviewer rely on in the monitoring layer, asserted exactly.
 
-The shipped environments enable only the layers built so far; a config with every layer on (built
-in-process once for this module) shows that each enabled layer gets its rule, alarms and widgets.
+Each layer adds what it watches (its stack class's `watch`); the `retained` fixture enables every
+layer (DMS on a replication instance, so its tasks get latency alarms), and variants built here
+switch layers off.
 """
 
 from __future__ import annotations
@@ -10,18 +11,34 @@ import json
 
 import pytest
 import yaml
-from aws_cdk import App
+from aws_cdk import App, RemovalPolicy
 from aws_cdk.assertions import Template
 
 from config import PlatformConfig
-from stacks.monitoring import MonitoringStack, dms_task_identifiers
+from lake_constructs.retention import removal_policy
+from lake_constructs.watch import Watch
+from stacks.analytics import AnalyticsStack
+from stacks.catalog import CatalogStack
+from stacks.ingestion import IngestionStack, dms_task_identifiers
+from stacks.labeling import LabelingStack
+from stacks.monitoring import MonitoringStack
+from stacks.processing import ProcessingStack
+from stacks.warehouse import WarehouseStack
 
 from ..fixtures import fixture_config, fixture_file
 
 FULL = fixture_config("full")
 RETAINED = fixture_config("retained")
 
-OPTIONAL_LAYERS = ("analytics", "warehouse", "processing", "ingestion", "labeling")
+# The layers that watch something, by config section, in the platform's order.
+WATCHED = {
+    "catalog": CatalogStack,
+    "analytics": AnalyticsStack,
+    "warehouse": WarehouseStack,
+    "processing": ProcessingStack,
+    "ingestion": IngestionStack,
+    "labeling": LabelingStack,
+}
 # The rule each layer gets, by layer; the catalog (Glue) is always on.
 RULES_BY_LAYER = {
     "catalog": ("glue-job-failed", "glue-crawler-failed"),
@@ -39,11 +56,21 @@ def config_with(name: str, **overrides) -> PlatformConfig:
     return PlatformConfig.model_validate(data)
 
 
+def monitoring_template(config: PlatformConfig) -> Template:
+    """The monitoring stack of `config` alone, watching its enabled layers as the platform does."""
+    layers = [cls for section, cls in WATCHED.items() if section == "catalog" or getattr(config, section).enabled]
+    stack = MonitoringStack(
+        App(), "monitoring", config=config, layers=layers, removal_policy=removal_policy(config.ephemeral)
+    )
+    return Template.from_stack(stack)
+
+
 @pytest.fixture(scope="module")
-def everything_on() -> tuple[PlatformConfig, Template]:
-    config = config_with("full", **{layer: {"enabled": True} for layer in OPTIONAL_LAYERS})
-    stack = MonitoringStack(App(), "monitoring", config=config, dms_tasks=[f"{FULL.name_prefix}-orders"])
-    return config, Template.from_stack(stack)
+def everything_on(retained) -> tuple[PlatformConfig, Template]:
+    config = retained.config
+    assert all(getattr(config, section).enabled for section in WATCHED if section != "catalog")
+    assert dms_task_identifiers(config), "the retained fixture should replicate through DMS tasks"
+    return config, retained.template("monitoring")
 
 
 def resources(template: Template, type_: str) -> dict[str, dict]:
@@ -193,9 +220,10 @@ def test_with_every_layer_on_every_layer_has_its_rule(everything_on):
 
 
 def test_dms_emr_and_labeling_rules_match_failures(everything_on):
-    _, template = everything_on
+    config, template = everything_on
+    prefix = config.name_prefix
     rules = rules_by_name(template)
-    dms = rules[f"{FULL.name_prefix}-dms-task-failed"]["EventPattern"]
+    dms = rules[f"{prefix}-dms-task-failed"]["EventPattern"]
     assert dms["source"] == ["aws.dms"]
     assert set(dms["detail-type"]) == {"DMS Replication Task State Change", "DMS Replication State Change"}
     assert set(dms["detail"]["eventType"]) == {
@@ -204,12 +232,12 @@ def test_dms_emr_and_labeling_rules_match_failures(everything_on):
         "REPLICATION_FAILED",
         "REPLICATION_STOPPED",
     }
-    assert rules[f"{FULL.name_prefix}-emr-cluster-failed"]["EventPattern"] == {
+    assert rules[f"{prefix}-emr-cluster-failed"]["EventPattern"] == {
         "source": ["aws.emr"],
         "detail-type": ["EMR Cluster State Change"],
-        "detail": {"name": [f"{FULL.name_prefix}-processing"], "state": ["TERMINATED_WITH_ERRORS"]},
+        "detail": {"name": [f"{prefix}-processing"], "state": ["TERMINATED_WITH_ERRORS"]},
     }
-    assert rules[f"{FULL.name_prefix}-labeling-job-failed"]["EventPattern"] == {
+    assert rules[f"{prefix}-labeling-job-failed"]["EventPattern"] == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Ground Truth Labeling Job State Change"],
         "detail": {"LabelingJobStatus": ["Failed"]},
@@ -279,9 +307,9 @@ def test_warehouse_alarms_watch_the_contract_cluster_with_configured_thresholds(
         "warehouse-health": ("HealthStatus", 1, "LessThanThreshold"),
     }
     for name, (metric, threshold, operator) in expected.items():
-        alarm = alarms[f"{FULL.name_prefix}-{name}"]
+        alarm = alarms[f"{config.name_prefix}-{name}"]
         assert alarm["Namespace"] == "AWS/Redshift" and alarm["MetricName"] == metric
-        assert alarm["Dimensions"] == [{"Name": "ClusterIdentifier", "Value": f"{FULL.name_prefix}-warehouse"}]
+        assert alarm["Dimensions"] == [{"Name": "ClusterIdentifier", "Value": f"{config.name_prefix}-warehouse"}]
         assert alarm["Threshold"] == threshold and alarm["ComparisonOperator"] == operator
         assert alarm["EvaluationPeriods"] == 3 and alarm["Period"] == 300
 
@@ -289,16 +317,17 @@ def test_warehouse_alarms_watch_the_contract_cluster_with_configured_thresholds(
 def test_dms_latency_alarms_select_the_task_by_its_identifier(everything_on):
     config, template = everything_on
     alarms = alarms_by_name(template)
-    for side in ("Source", "Target"):
-        alarm = alarms[f"{FULL.name_prefix}-orders-cdc-latency-{side.lower()}"]
-        (query,) = alarm["Metrics"]
-        assert query["Expression"] == (
-            f"SELECT MAX(CDCLatency{side}) FROM "
-            'SCHEMA("AWS/DMS", ReplicationInstanceIdentifier, ReplicationTaskIdentifier) '
-            f"WHERE ReplicationTaskIdentifier = '{FULL.name_prefix}-orders'"
-        )
-        assert query["Period"] == 300
-        assert alarm["Threshold"] == config.monitoring.dms_latency_seconds
+    for source in config.ingestion.dms.sources:
+        for side in ("Source", "Target"):
+            alarm = alarms[f"{config.name_prefix}-{source.name}-cdc-latency-{side.lower()}"]
+            (query,) = alarm["Metrics"]
+            assert query["Expression"] == (
+                f"SELECT MAX(CDCLatency{side}) FROM "
+                'SCHEMA("AWS/DMS", ReplicationInstanceIdentifier, ReplicationTaskIdentifier) '
+                f"WHERE ReplicationTaskIdentifier = '{config.name_prefix}-{source.name}'"
+            )
+            assert query["Period"] == 300
+            assert alarm["Threshold"] == config.monitoring.dms_latency_seconds
 
 
 def test_no_warehouse_or_dms_alarm_when_those_layers_are_off(retained):
@@ -307,40 +336,77 @@ def test_no_warehouse_or_dms_alarm_when_those_layers_are_off(retained):
     on = alarms_by_name(retained.template("monitoring"))
     assert [n for n in on if "-warehouse-" in n] and [n for n in on if "-cdc-latency-" in n]
     config = config_with("retained", warehouse={"enabled": False}, ingestion={"enabled": False})
-    off = alarms_by_name(Template.from_stack(MonitoringStack(App(), "monitoring", config=config)))
+    off = alarms_by_name(monitoring_template(config))
     assert off and not [n for n in off if "-warehouse-" in n or "-cdc-latency-" in n]
 
 
-def test_the_dashboard_shows_each_dataset_and_each_enabled_layer(everything_on, full):
-    def body(template: Template) -> str:
-        (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
-        return json.dumps(dashboard["Properties"]["DashboardBody"])
-
-    everything = body(everything_on[1])
-    # The datasets through one search per graph (each dataset a line), whatever their number.
-    (dashboard,) = resources(everything_on[1], "AWS::CloudWatch::Dashboard").values()
+def dashboard_widgets(template: Template) -> list[dict]:
+    (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
     parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
-    widgets = json.loads("".join(part if isinstance(part, str) else "token" for part in parts))["widgets"]
+    return json.loads("".join(part if isinstance(part, str) else "token" for part in parts))["widgets"]
+
+
+LAYER_GRAPHS = {
+    "analytics": "Athena queries ({prefix}-analytics)",
+    "warehouse": "Redshift {prefix}-warehouse",
+    "processing": "EMR clusters",
+    "ingestion": "DMS CDC latency (s) by task",
+}
+
+
+def test_the_dashboard_shows_each_dataset_each_alarm_and_each_enabled_layer(everything_on):
+    config, template = everything_on
+    widgets = dashboard_widgets(template)
     graphs = {w["properties"].get("title"): w["properties"].get("metrics") for w in widgets}
+    # The datasets through one search per graph (each dataset a line), whatever their number.
+    assert config.catalog.datasets
     for metric in ("RowsIn", "RowsCurated", "RowsQuarantined"):
         ((search,),) = graphs[f"{metric} per day, by dataset"]
         assert search["expression"] == (
             "SEARCH('{MLDataLake/ETL,Dataset,Environment} "
-            f'Environment="{FULL.environment}" MetricName="{metric}"\', '
+            f'Environment="{config.environment}" MetricName="{metric}"\', '
             "'Sum', 86400)"
         )
-    assert not [d for d in FULL.catalog.datasets if f"{d.name}: rows per day" in everything]
-    for marker in (
-        f"Athena queries ({FULL.name_prefix}-analytics)",
-        f"Redshift {FULL.name_prefix}-warehouse",
-        "EMR clusters",
-        "DMS CDC",
-    ):
-        assert marker in everything
-    shipped, dev_config = body(full.template("monitoring")), FULL
-    assert "ETL runs per day, by dataset" in shipped
-    for marker, layer in ((f"Redshift {FULL.name_prefix}-warehouse", "warehouse"), ("EMR clusters", "processing")):
-        assert (marker in shipped) == getattr(dev_config, layer).enabled, marker
+    assert not [title for title in graphs if any(d.name in str(title) for d in config.catalog.datasets)]
+    for title in LAYER_GRAPHS.values():
+        assert title.format(prefix=config.name_prefix) in graphs
+    # Every alarm of the stack (and, with a stack per dataset, the datasets' alarms) on the status.
+    shown = [alarm for w in widgets if w["type"] == "alarm" for alarm in w["properties"]["alarms"]]
+    assert len(shown) >= len(alarms_by_name(template))
+
+
+def test_the_dashboard_shows_no_graph_of_a_layer_that_is_off():
+    config = config_with(
+        "retained", **{section: {"enabled": False} for section in LAYER_GRAPHS if section != "warehouse"}
+    )
+    graphs = {w["properties"].get("title") for w in dashboard_widgets(monitoring_template(config))}
+    for section, title in LAYER_GRAPHS.items():
+        assert (title.format(prefix=config.name_prefix) in graphs) == (section == "warehouse"), title
+
+
+def test_a_layer_is_watched_through_its_own_watch_without_registration():
+    class NewLayer:
+        @staticmethod
+        def watch(watch: Watch) -> None:
+            watch.on_failure(
+                "NewFailed",
+                "new-failed",
+                description="A new layer's resource failed",
+                source="aws.new",
+                detail_types=["New State Change"],
+                detail={"state": ["FAILED"]},
+                message="{thing} failed in {account}/{region}",
+                fields={"thing": "$.resources[0]"},
+            )
+
+    config = config_with("minimal", monitoring={"enabled": True})
+    stack = MonitoringStack(
+        App(), "monitoring", config=config, layers=[CatalogStack, NewLayer], removal_policy=RemovalPolicy.DESTROY
+    )
+    template = Template.from_stack(stack)
+    assert f"{config.name_prefix}-new-failed" in rules_by_name(template)
+    assert f"{config.name_prefix}-new-failed-failed-delivery" in alarms_by_name(template)
+    assert set(stack.rules) == {"glue-job-failed", "glue-crawler-failed", "new-failed"}
 
 
 def test_the_budget_has_the_configured_limit_thresholds_and_counts_the_account_without_tags(synth):
@@ -371,14 +437,14 @@ def test_the_budget_has_the_configured_limit_thresholds_and_counts_the_account_w
 
 def test_budget_and_dashboard_can_be_switched_off():
     config = config_with("full", monitoring={"enabled": True, "dashboard": False, "budget": {"enabled": False}})
-    template = Template.from_stack(MonitoringStack(App(), "monitoring", config=config))
+    template = monitoring_template(config)
     template.resource_count_is("AWS::Budgets::Budget", 0)
     template.resource_count_is("AWS::CloudWatch::Dashboard", 0)
 
 
 def test_a_tag_filtered_budget_is_opt_in_and_needs_both_tags():
     config = config_with("full", monitoring={"enabled": True, "budget": {"filter_by_tags": True}})
-    template = Template.from_stack(MonitoringStack(App(), "monitoring", config=config))
+    template = monitoring_template(config)
     template.has_resource_properties(
         "AWS::Budgets::Budget",
         {

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lake_constructs.lake_access import CATALOG_READ_ACTIONS
+from lake_constructs.grants import CATALOG_READ
 from lake_constructs.redshift_cluster import AUDIT_LOGS
 
 from ..fixtures import fixture_config
@@ -146,7 +146,7 @@ def test_the_spectrum_role_reads_the_curated_catalog_and_tables_and_unloads_to_r
     statements = policy_of(full, role_id)
     by_sid = {s.get("Sid"): s for s in statements}
     catalog = by_sid["ReadTheCuratedCatalog"]
-    assert catalog["Action"] == CATALOG_READ_ACTIONS
+    assert catalog["Action"] == list(CATALOG_READ)
     database = FULL.database_name("curated")
     # Every table of the curated database and every object of the curated zone but its '_' folders
     # (the quarantine), by pattern: the policy does not grow with the datasets.
