@@ -11,6 +11,7 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from config import PlatformConfig
+from lake_constructs.construct_ids import construct_id
 
 from .conftest import ENVIRONMENTS
 
@@ -50,6 +51,14 @@ def _names_as_placeholders(text: str, config: PlatformConfig) -> str:
         return re.sub(r"(?<=[a-z])[0-9A-F]{8}|[0-9A-F]{8}$", "<hash>", token)
 
     text = re.sub(rf"[A-Za-z0-9]*{squashed}[A-Za-z0-9]*", squashed_id, text)
+    # Construct ids made from a derived name (construct_id('<prefix>-crm') -> 'MlakeProdCrm...'): the
+    # prefix as a placeholder, and the logical id's trailing hash (of the path, so of the name) masked.
+    camel = re.escape(construct_id(config.name_prefix))
+    text = re.sub(
+        rf"(?<![A-Za-z0-9]){camel}([A-Za-z0-9]*?)[0-9A-F]{{8}}(?![A-Za-z0-9])",
+        rf"<prefix-id:{config.environment}>\1<hash>",
+        text,
+    )
     text = re.sub(rf"(?<![A-Za-z0-9]){project}pipeline(?=[A-Za-z0-9])", "<project>pipeline", text)
     text = text.replace(f"{config.project} {config.environment}", f"<project> {config.environment}")
     # The project alone: tag values and '<project>-pipeline'.
