@@ -215,8 +215,8 @@ def _checked_attribute(attribute: str) -> str:
 
 
 def _image_manifest(platform: LabelingPlatform, args: argparse.Namespace) -> list[dict]:
-    if args.input is None or args.csv is not None:
-        raise LabelingError("an image job reads a raw-zone prefix: give --input <prefix>, not --csv")
+    if args.input is None or args.csv is not None or args.training_set is not None:
+        raise LabelingError("an image job reads a raw-zone prefix: give --input <prefix>, not --csv or --training-set")
     prefix = args.input
     allowed = platform.config.labeling.input_prefixes
     if not prefix.endswith("/") or prefix.startswith("/"):

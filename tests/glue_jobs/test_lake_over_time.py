@@ -213,3 +213,24 @@ def test_maintenance_tags_training_sets_pinned_without_a_tag_before_it_expires(l
     assert first.report["snapshot_id"] in {
         s for (s,) in spark.sql(f"SELECT snapshot_id FROM {table}.snapshots").collect()
     }
+
+
+def test_the_training_step_reads_a_pinned_training_set_as_of_its_snapshot(lake):
+    from argparse import Namespace
+
+    from processing_jobs.train_model import training_rows
+
+    first = lake.run(PEOPLE, {"day1.csv": DAY1}, run_id="r1")
+    spark, table = lake.spark, first.table
+    query = "SELECT id, name, age FROM {table} WHERE age > 30 ORDER BY id"
+    manifest = training_sets.pin(spark, lake.io, table, "people", "day-one", ARTIFACTS, query=query)
+    second = lake.run(PEOPLE, {"day2.csv": DAY2}, ingest_date="2024-05-02", run_id="r2")
+    assert second.report["snapshot_id"] != first.report["snapshot_id"]
+
+    path = lake.io.spark_path(manifest["manifest"])
+    frame, snapshot = training_rows(spark, Namespace(training_set=path, table=table, snapshot_id=None))
+
+    assert snapshot == first.report["snapshot_id"]
+    assert [tuple(r) for r in frame.collect()] == [(1, "Ann", 31), (2, "Bob", 40)]  # not Dee (52), who came later
+    current, _ = training_rows(spark, Namespace(training_set=None, table=table, snapshot_id=None))
+    assert current.count() == 4

@@ -237,7 +237,7 @@ def test_instance_role_reaches_only_the_lakes_prefixes_and_databases(synth, conf
     allowed_prefixes = {
         bucket(synth, "raw"): {"*"},
         bucket(synth, "curated"): {"*"},
-        bucket(synth, "artifacts"): {"emr-logs/", "jupyter/", "reports/", "models/"},
+        bucket(synth, "artifacts"): {"emr-logs/", "jupyter/", "reports/", "models/", "training_sets/"},
     }
     for resource in s3_resources:
         name, _, objects = resource.partition("/")

@@ -206,14 +206,19 @@ def test_image_job_lists_every_image_under_the_prefix_and_sends_the_image_functi
     assert "started sports-1 on 2 object(s)" in harness.lines[-1]
 
 
-def test_text_job_takes_the_non_empty_values_of_a_csv_column(harness):
+def text_job_starts(harness, name: str) -> None:
+    """The checks and the CreateLabelingJob request of a spam/not spam text job named `name`."""
     harness.stack_deployed()
     harness.workteam_exists()
-    harness.job_name_free("spam-1")
-    request = expected_request("spam-1", "text", "TextMultiClass", "spam", ["spam", "not spam"])
+    harness.job_name_free(name)
+    request = expected_request(name, "text", "TextMultiClass", "spam", ["spam", "not spam"])
     harness.sagemaker_stub.add_response(
-        "create_labeling_job", {"LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/spam-1"}, request
+        "create_labeling_job", {"LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/{name}"}, request
     )
+
+
+def test_text_job_takes_the_non_empty_values_of_a_csv_column(harness):
+    text_job_starts(harness, "spam-1")
 
     code = harness.run(
         "start",
@@ -260,37 +265,15 @@ def test_text_job_reads_a_pinned_training_set_through_athena_as_of_its_snapshot(
     key = "training_sets/spam_emails/spam-2024-06.json"
     harness.s3.put_object(Bucket=ARTIFACTS, Key=key, Body=json.dumps(SPAM_SET).encode())
     harness.athena.expect(SPAM_SQL, SPAM_ROWS)
-    harness.stack_deployed()
-    harness.workteam_exists()
-    harness.job_name_free("spam-2")
-    request = expected_request("spam-2", "text", "TextMultiClass", "spam", ["spam", "not spam"])
-    harness.sagemaker_stub.add_response(
-        "create_labeling_job", {"LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/spam-2"}, request
-    )
+    text_job_starts(harness, "spam-2")
     which = (
-        ["--training-set", "spam-2024-06", "--dataset", "spam_emails"]
+        "--training-set spam-2024-06 --dataset spam_emails"
         if by == "name"
-        else [
-            "--training-set",
-            f"s3://{ARTIFACTS}/{key}",
-        ]
+        else f"--training-set s3://{ARTIFACTS}/{key}"
     )
+    argv = f"start --task text {which} --column body --name spam-2 --label-attribute spam".split()
 
-    code = harness.run(
-        "start",
-        "--task",
-        "text",
-        *which,
-        "--column",
-        "body",
-        "--name",
-        "spam-2",
-        "--label-attribute",
-        "spam",
-        "--labels",
-        "spam",
-        "not spam",
-    )
+    code = harness.run(*argv, "--labels", "spam", "not spam")
 
     assert code == 0
     harness.verify()  # the query above, in the workgroup mlake-dev-analytics, and nothing else

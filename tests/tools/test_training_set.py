@@ -23,6 +23,15 @@ PINNED = (
     "WHERE bedrooms >= 2 ORDER BY house_id"
 )
 
+DAY_ONE = {  # the manifest of a training set pinned to SNAPSHOT
+    "dataset": "houses",
+    "name": "day-one",
+    "table": "mlake_dev_curated.houses",
+    "snapshot_id": SNAPSHOT,
+    "tag": "pin_day_one",
+    "query": QUERY,
+}
+
 
 def snapshot_query(*conditions: str) -> str:
     return (
@@ -72,15 +81,7 @@ def test_pin_checks_the_snapshot_in_the_metadata_tables_counts_its_rows_and_writ
     assert code == 0
     harness.athena.verify()
     manifest = harness.manifest("day-one")
-    assert {k: v for k, v in manifest.items() if k != "pinned_at"} == {
-        "dataset": "houses",
-        "name": "day-one",
-        "table": "mlake_dev_curated.houses",
-        "snapshot_id": SNAPSHOT,
-        "tag": "pin_day_one",
-        "query": QUERY,
-        "rows": 2,
-    }
+    assert {k: v for k, v in manifest.items() if k != "pinned_at"} == {**DAY_ONE, "rows": 2}
     printed = json.loads(harness.lines[-1])
     assert printed["manifest"] == f"s3://{ARTIFACTS}/training_sets/houses/day-one.json"
     assert printed["snapshot_id"] == SNAPSHOT
@@ -129,15 +130,7 @@ def test_bad_pins_are_refused_before_any_query(harness, capsys, argv, message):
 
 
 def test_read_runs_the_manifest_query_as_of_its_snapshot_and_prints_csv(harness):
-    manifest = {
-        "dataset": "houses",
-        "name": "day-one",
-        "table": "mlake_dev_curated.houses",
-        "snapshot_id": SNAPSHOT,
-        "tag": "pin_day_one",
-        "query": QUERY,
-    }
-    harness.s3.put_object(Bucket=ARTIFACTS, Key="training_sets/houses/day-one.json", Body=json.dumps(manifest).encode())
+    harness.s3.put_object(Bucket=ARTIFACTS, Key="training_sets/houses/day-one.json", Body=json.dumps(DAY_ONE).encode())
     # Athena quotes every value; the tool prints plain CSV.
     harness.athena.expect(PINNED, '"house_id","price"\n"1","100000.00"\n"2","150000.00"\n')
 
@@ -173,3 +166,25 @@ def test_one_place_must_be_named(capsys):
     with pytest.raises(SystemExit):
         main(["read", "--dataset", "houses", "--name", "x"])
     assert "one of the arguments --env --config --workdir is required" in capsys.readouterr().err
+
+
+def test_a_query_still_running_at_the_timeout_is_stopped(harness):
+    from tools.athena import Athena
+    from tools.deployed import ToolError
+
+    stub, query_id = harness.athena.stub, "00000000-0000-0000-0000-000000000001"
+    stub.add_response(
+        "start_query_execution", {"QueryExecutionId": query_id}, {"QueryString": "SELECT 1", "WorkGroup": "wg"}
+    )
+    running = {"QueryExecution": {"QueryExecutionId": query_id, "Status": {"State": "RUNNING"}}}
+    for _ in range(3):
+        stub.add_response("get_query_execution", running, {"QueryExecutionId": query_id})
+    stub.add_response("stop_query_execution", {}, {"QueryExecutionId": query_id})
+    pauses: list[float] = []
+    athena = Athena(harness.athena.client, harness.s3, "wg", timeout_seconds=0.5, sleep=pauses.append)
+
+    with pytest.raises(ToolError, match="still RUNNING after 1 s; stopped it"):
+        athena.csv("SELECT 1")
+
+    harness.athena.verify()
+    assert pauses == [0.25, 0.5]  # the polls back off
