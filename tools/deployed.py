@@ -70,6 +70,11 @@ class Platform:
     @property
     def workgroup(self) -> str:
         """The analytics stack's Athena workgroup (stacks/analytics.py names it so)."""
+        if not self.config.analytics.enabled:
+            raise ToolError(
+                f"analytics is not enabled in {self.config.environment}: the tools query through its Athena "
+                "workgroup; set analytics.enabled: true"
+            )
         return f"{self.prefix}-analytics"
 
 

@@ -4,6 +4,7 @@ workgroup), the manifests and Athena's result files in moto's S3."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import boto3
 import pytest
@@ -188,3 +189,19 @@ def test_a_query_still_running_at_the_timeout_is_stopped(harness):
 
     harness.athena.verify()
     assert pauses == [0.25, 0.5]  # the polls back off
+
+
+def test_an_environment_without_the_athena_workgroup_is_refused(harness, capsys, tmp_path):
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    config = yaml.safe_load((root / "config" / "environments" / "dev.yaml").read_text())
+    config["analytics"] = {**config.get("analytics", {}), "enabled": False}
+    path = tmp_path / "dev.yaml"
+    path.write_text(yaml.safe_dump(config))
+    code = main(
+        ["--config", str(path), "--region", REGION, "read", "--dataset", "houses", "--name", "x"],
+        clients=harness.clients,
+    )
+    assert code == 2
+    assert "analytics is not enabled in dev" in capsys.readouterr().err
