@@ -26,6 +26,9 @@ METRICS_NAMESPACE = "MLDataLake/ETL"
 QUARANTINE_FOLDER = "_quarantine"
 CONSUMED_FOLDER = "_consumed"  # the manifests of raw objects each table consumed (glue_jobs/lake_etl/job.py)
 REPORTS_FOLDER = "reports"
+TRAINING_SETS_FOLDER = (
+    "training_sets"  # artifacts: <folder>/<dataset>/<name>.json (glue_jobs/lake_etl/training_sets.py)
+)
 
 
 class CurationJob(Construct):
@@ -52,8 +55,9 @@ class CurationJob(Construct):
       and `/output`, created ahead here with the retention and the platform key (GlueJobLogs).
     - IAM (`role`, a LakeRole): read the raw prefix; read, write and delete under the curated
       table's folder, its consumed-objects folder, the quarantine and report prefixes of this
-      dataset only; encrypt and decrypt with the key; read and write only this dataset's curated
-      table (and read the database): what an Iceberg commit through the Glue catalog calls; put
+      dataset only; with scheduled maintenance, read the dataset's pinned training sets (artifacts
+      `training_sets/<dataset>/`); encrypt and decrypt with the key; read and write only this
+      dataset's curated table (and read the database): what an Iceberg commit through the Glue catalog calls; put
       metrics only in the `MLDataLake/ETL` namespace (the row counts) and Glue's own `Glue`
       namespace (the job and observability metrics the job publishes with this role); write only
       its two log groups; get only the two code objects. S3 grants follow what Spark's S3A file
@@ -93,6 +97,9 @@ class CurationJob(Construct):
         quarantine_prefix = f"{QUARANTINE_FOLDER}/{dataset.name}/"
         consumed_prefix = f"{CONSUMED_FOLDER}/{dataset.name}/"
         report_prefix = f"{REPORTS_FOLDER}/{dataset.name}/"
+        # Maintenance tags the snapshots of the dataset's pinned training sets before it expires any.
+        maintained = maintenance if maintenance is not None and maintenance.schedule is not None else None
+        training_sets_prefix = f"{TRAINING_SETS_FOLDER}/{dataset.name}/"
         self.curated_path = curated_bucket.s3_url_for_object(curated_prefix)
         self.quarantine_path = curated_bucket.s3_url_for_object(quarantine_prefix)
         self.report_path = artifacts_bucket.s3_url_for_object(report_prefix)
@@ -135,6 +142,8 @@ class CurationJob(Construct):
             *scoped_access.read_prefix(raw_bucket, dataset.raw_location),
             *scoped_access.write_prefixes(curated_bucket, [curated_prefix, quarantine_prefix, consumed_prefix]),
             *scoped_access.write_prefixes(artifacts_bucket, [report_prefix]),
+            # Listed and read with boto3 (no S3A): no HEAD probes needed.
+            *(scoped_access.read_prefix(artifacts_bucket, training_sets_prefix) if maintained is not None else []),
         ]
         for statement in data_access:
             self.role.add_to_policy(statement)
@@ -148,7 +157,9 @@ class CurationJob(Construct):
         acknowledge(
             self.role.policy,
             f"Objects under this dataset's own prefixes only (raw {dataset.raw_location}, curated {curated_prefix}, "
-            f"{quarantine_prefix}, {consumed_prefix}, artifacts {report_prefix}): an S3 object ARN selects the "
+            f"{quarantine_prefix}, {consumed_prefix}, artifacts {report_prefix}"
+            + ("" if maintained is None else f", read-only {training_sets_prefix}")
+            + "): an S3 object ARN selects the "
             "objects of a prefix "
             "only with a trailing wildcard",
             *scoped_access.object_prefix_findings(self, data_access),
@@ -229,23 +240,28 @@ class CurationJob(Construct):
         self.job.node.add_dependency(self.role.policy, *self.grants)
 
         self.maintenance_trigger: glue.CfnTrigger | None = None
-        if maintenance is not None and maintenance.schedule is not None:
+        if maintained is not None:
             # The same job in maintenance mode (Iceberg's rewrite_data_files, expire_snapshots,
             # remove_orphan_files on this table): one run at a time per job, so upkeep never overlaps a
-            # curation run, and it needs no permission the job lacks (its table prefix, its table).
-            settings_json = maintenance.model_dump_json(exclude={"schedule"})
+            # curation run. Before expiring, it tags the snapshot of every training set pinned under
+            # training_sets/<dataset>/ (read-only grant above); otherwise its table prefix and its table.
+            settings_json = maintained.model_dump_json(exclude={"schedule"})
             self.maintenance_trigger = glue.CfnTrigger(
                 self,
                 "Maintenance",
                 name=f"{name}-maintenance",
                 description=f"Compacts {dataset.name}, expires its snapshots and removes orphan files",
                 type="SCHEDULED",
-                schedule=maintenance.schedule,
+                schedule=maintained.schedule,
                 start_on_creation=True,
                 actions=[
                     glue.CfnTrigger.ActionProperty(
                         job_name=self.job.job_name,
-                        arguments={"--mode": "maintain", "--maintenance": settings_json},
+                        arguments={
+                            "--mode": "maintain",
+                            "--maintenance": settings_json,
+                            "--training_sets_path": artifacts_bucket.s3_url_for_object(training_sets_prefix),
+                        },
                     )
                 ],
             )

@@ -30,6 +30,9 @@ METRICS_NAMESPACE = "MLDataLake/ETL"
 LOGS_PREFIX = "emr-logs/"
 MODELS_PREFIX = "models/"
 REPORTS_PREFIX = "reports/"
+TRAINING_SETS_PREFIX = (
+    "training_sets/"  # pinned training sets' manifests (tools/training_set.py), read by the training step
+)
 # EMR 7.1.0 and later ship Python 3.9, the default `python3` that PySpark runs unless told otherwise, and
 # Python 3.11 at /usr/bin/python3.11 (EMR Release Guide, "Application versions in Amazon EMR 7.x releases",
 # https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-release-app-versions-7.x.html). The ETL step
@@ -211,6 +214,10 @@ class ProcessingStack(Stack):
                 resources=artifact_objects,
             )
         )
+        training_sets = self._bucket_arn("artifacts", f"{TRAINING_SETS_PREFIX}*")
+        role.add_to_policy(
+            iam.PolicyStatement(sid="ReadTrainingSets", actions=["s3:GetObject"], resources=[training_sets])
+        )
         if self.assets:
             role.add_to_policy(
                 iam.PolicyStatement(
@@ -236,9 +243,9 @@ class ProcessingStack(Stack):
             role.policy,
             "Each wildcard is bounded by the lake's layout: the objects of the raw zone (every key is under a "
             "dataset's raw prefix) to read, of the curated zone (the datasets' tables and the quarantine) to "
-            "write for the ETL step, reports/ and models/ in artifacts, and the tables and functions of the "
-            "lake's own two Glue databases",
-            [*raw_objects, *curated_objects, *artifact_objects, *catalog_resources],
+            "write for the ETL step, reports/ and models/ in artifacts, the pinned training sets' manifests "
+            "(training_sets/ in artifacts) to read, and the tables and functions of the lake's own two Glue databases",
+            [*raw_objects, *curated_objects, *artifact_objects, training_sets, *catalog_resources],
         )
         if config.governance.governed and "etl_script" in self.assets:
             role.add_to_policy(

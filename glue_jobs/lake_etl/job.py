@@ -26,7 +26,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from . import catalog, cdc, governance, metrics
+from . import catalog, cdc, governance, metrics, training_sets
 from .lake_io import S3LakeIO, join_uri, split_uri
 from .profile import features, label_kind, ml_profile
 from .readers import FILE, read_raw
@@ -85,6 +85,7 @@ class JobArgs:
     job_run_id: str | None = None
     mode: str = "curate"
     maintenance: str | None = None
+    training_sets_path: str | None = None
 
 
 @dataclass
@@ -121,6 +122,11 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--JOB_RUN_ID", dest="job_run_id", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=("curate", "maintain"), default="curate", help="maintain: table upkeep")
     parser.add_argument("--maintenance", default=None, help="JSON: the maintenance settings (catalog.etl.maintenance)")
+    parser.add_argument(
+        "--training_sets_path",
+        default=None,
+        help="maintain: s3://<artifacts bucket>/training_sets/<dataset>/, the pinned training sets to tag",
+    )
     return parser
 
 
@@ -511,8 +517,12 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> Ru
 
 
 def maintain(spark: SparkSession, args: JobArgs, io: Any = None) -> RunResult:
-    """Maintenance mode: compaction, snapshot expiry and orphan-file removal on the dataset's table."""
+    """Maintenance mode: tag the snapshots of pinned training sets, then compaction, snapshot expiry and
+    orphan-file removal on the dataset's table. Without the training sets' folder it refuses to run:
+    expiry could otherwise remove a snapshot a training set was pinned to through Athena."""
     started = datetime.now(UTC)
+    if args.training_sets_path is None:
+        raise ValueError("--mode maintain needs --training_sets_path (the pinned training sets of the dataset)")
     dataset = parse_dataset(args.dataset_spec)
     settings = json.loads(args.maintenance or "{}")
     io = S3LakeIO() if io is None else io
@@ -526,6 +536,7 @@ def maintain(spark: SparkSession, args: JobArgs, io: Any = None) -> RunResult:
         "run_id": run_id,
         "started_at": started.isoformat(),
         "settings": settings,
+        "training_sets": training_sets.tag_pinned(table, io, args.training_sets_path),
         **maintain_table(
             table,
             now=started,

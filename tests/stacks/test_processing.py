@@ -237,7 +237,7 @@ def test_instance_role_reaches_only_the_lakes_prefixes_and_databases(synth, conf
     allowed_prefixes = {
         bucket(synth, "raw"): {"*"},
         bucket(synth, "curated"): {"*"},
-        bucket(synth, "artifacts"): {"emr-logs/", "jupyter/", "reports/", "models/"},
+        bucket(synth, "artifacts"): {"emr-logs/", "jupyter/", "reports/", "models/", "training_sets/"},
     }
     for resource in s3_resources:
         name, _, objects = resource.partition("/")
@@ -284,6 +284,10 @@ def test_steps_only_where_config_asks_for_them(dev, prod, configs):
     assert spark_defaults["spark.sql.catalog.glue_catalog.catalog-impl"] == "org.apache.iceberg.aws.glue.GlueCatalog"
     assert spark_defaults["spark.sql.extensions"] == "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
     assert joined(options["--model_path"]) == f"s3://{bucket(dev, 'artifacts')}/models/dog_breeds/"
+    # A pinned training set (--training_set <manifest URI>) is read by the step: its manifest, only.
+    (read,) = (s for s in statements(dev, "ProcessingInstanceRole") if s.get("Sid") == "ReadTrainingSets")
+    assert read["Action"] == "s3:GetObject"
+    assert joined(read["Resource"]).endswith(f":s3:::{bucket(dev, 'artifacts')}/training_sets/*")
 
 
 # --- The Glue ETL script as a Spark step: built in-process once, with a stand-in for glue_jobs/ ---
