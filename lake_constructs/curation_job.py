@@ -44,8 +44,9 @@ class CurationJob(Construct):
       and `/output`, created ahead here with the retention and the platform key (GlueJobLogs).
     - IAM (`role`, a LakeRole): read the raw prefix; read, write and delete under the curated
       table's folder, its consumed-objects folder, the quarantine and report prefixes of this
-      dataset only; encrypt and decrypt with the key; read and write only this dataset's curated
-      table (and read the database): what an Iceberg commit through the Glue catalog calls; put
+      dataset only; with scheduled maintenance, read the dataset's pinned training sets (artifacts
+      `training_sets/<dataset>/`); encrypt and decrypt with the key; read and write only this
+      dataset's curated table (and read the database): what an Iceberg commit through the Glue catalog calls; put
       metrics only in the `MLDataLake/ETL` namespace (the row counts) and Glue's own `Glue`
       namespace (the job and observability metrics the job publishes with this role); write only
       its two log groups; get only the two code objects. S3 grants follow what Spark's S3A file
@@ -84,6 +85,9 @@ class CurationJob(Construct):
         quarantine_prefix = contract.quarantine_prefix(dataset.name)
         consumed_prefix = contract.consumed_prefix(dataset.name)
         report_prefix = contract.report_prefix(dataset.name)
+        # Maintenance tags the snapshots of the dataset's pinned training sets before it expires any.
+        maintained = maintenance if maintenance is not None and maintenance.schedule is not None else None
+        training_sets_prefix = contract.training_sets_prefix(dataset.name)
         self.arguments = contract.job_arguments(
             dataset_spec=dataset.model_dump_json(),
             dataset=dataset.name,
@@ -125,6 +129,13 @@ class CurationJob(Construct):
             reason=f"Objects under this dataset's own prefixes only (raw {dataset.raw_location}, curated "
             f"{curated_prefix}, {quarantine_prefix}, {consumed_prefix}, artifacts {report_prefix})",
         )
+        if maintained is not None:
+            # Listed and read with boto3 (no S3A): no HEAD probes needed.
+            grants.grant_prefixes(
+                self.role.policy,
+                read=[(artifacts_bucket, training_sets_prefix)],
+                reason=f"Read-only, the pinned training sets of this dataset only (artifacts {training_sets_prefix})",
+            )
         # What Spark's S3A file system HEADs besides the objects: each prefix's bare key and ancestors.
         for bucket, prefixes in (
             (raw_bucket, [dataset.raw_location]),
@@ -181,23 +192,28 @@ class CurationJob(Construct):
         self.job.node.add_dependency(self.role.policy, *self.grants)
 
         self.maintenance_trigger: glue.CfnTrigger | None = None
-        if maintenance is not None and maintenance.schedule is not None:
+        if maintained is not None:
             # The same job in maintenance mode (Iceberg's rewrite_data_files, expire_snapshots,
             # remove_orphan_files on this table): one run at a time per job, so upkeep never overlaps a
-            # curation run, and it needs no permission the job lacks (its table prefix, its table).
-            settings_json = maintenance.model_dump_json(exclude={"schedule"})
+            # curation run. Before expiring, it tags the snapshot of every training set pinned under
+            # training_sets/<dataset>/ (read-only grant above); otherwise its table prefix and its table.
+            settings_json = maintained.model_dump_json(exclude={"schedule"})
             self.maintenance_trigger = glue.CfnTrigger(
                 self,
                 "Maintenance",
                 name=f"{name}-maintenance",
                 description=f"Compacts {dataset.name}, expires its snapshots and removes orphan files",
                 type="SCHEDULED",
-                schedule=maintenance.schedule,
+                schedule=maintained.schedule,
                 start_on_creation=True,
                 actions=[
                     glue.CfnTrigger.ActionProperty(
                         job_name=self.job.job_name,
-                        arguments={"--mode": "maintain", "--maintenance": settings_json},
+                        arguments={
+                            "--mode": "maintain",
+                            "--maintenance": settings_json,
+                            "--training_sets_path": artifacts_bucket.s3_url_for_object(training_sets_prefix),
+                        },
                     )
                 ],
             )

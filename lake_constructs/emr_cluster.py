@@ -393,13 +393,15 @@ class EmrCluster(Construct):
         databases: dict[str, str],
         datasets: bool,
         artifact_prefixes: list[str],
+        artifact_reads: list[str],
         scripts: list[str],
         metrics_namespace: str,
         tag_tables: bool,
     ) -> None:
         """The lake as the cluster sees it, on `instance_role`: with `datasets`, every dataset's raw
         files to read and its curated table and quarantine to write (the ETL step); `artifact_prefixes`
-        of the artifacts bucket to write (reports, models); the `scripts` (S3 object ARNs) its steps
+        of the artifacts bucket to write (reports, models) and `artifact_reads` to read (the pinned
+        training sets' manifests); the `scripts` (S3 object ARNs) its steps
         run; the raw and curated catalog databases to read, the curated tables to commit; the ETL
         metrics (`metrics_namespace`) to publish; with `tag_tables`, the curated tables to tag (Lake
         Formation). `buckets` and `databases` are names by zone ('raw', 'curated', 'artifacts').
@@ -416,7 +418,8 @@ class EmrCluster(Construct):
             bucket = f"arn:{partition}:s3:::{buckets[zone]}"
             return bucket if objects is None else f"{bucket}/{objects}"
 
-        objects = [bucket_arn("artifacts", f"{prefix}*") for prefix in artifact_prefixes]
+        reads = [bucket_arn("artifacts", f"{prefix}*") for prefix in artifact_reads]
+        objects = [*(bucket_arn("artifacts", f"{prefix}*") for prefix in artifact_prefixes), *reads]
         if datasets:
             objects = [bucket_arn("raw", "*"), bucket_arn("curated", "*"), *objects]
             role.add_to_policy(
@@ -441,11 +444,14 @@ class EmrCluster(Construct):
                 resources=[bucket_arn("artifacts", f"{prefix}*") for prefix in artifact_prefixes],
             )
         )
+        if reads:
+            role.add_to_policy(iam.PolicyStatement(sid="ReadTrainingSets", actions=["s3:GetObject"], resources=reads))
         acknowledge_wildcards(
             role.policy,
             "Each object wildcard is bounded by the lake's layout: the objects of the raw zone (every key is "
             "under a dataset's raw prefix) to read, of the curated zone (the datasets' tables and the "
-            f"quarantine) to write for the ETL step, and {', '.join(artifact_prefixes)} in artifacts",
+            f"quarantine) to write for the ETL step, {', '.join(artifact_prefixes)} in artifacts to write and "
+            f"{', '.join(artifact_reads)} to read",
             objects,
         )
         if scripts:

@@ -132,6 +132,8 @@ class ProcessingStack(Stack):
             databases={zone: config.database_name(zone) for zone in ("raw", "curated")},
             datasets=bool(config.catalog.datasets),
             artifact_prefixes=[f"{contract.REPORTS_FOLDER}/", MODELS_PREFIX],
+            # The pinned training sets' manifests (tools/training_set.py), read by the training step.
+            artifact_reads=[f"{contract.TRAINING_SETS_FOLDER}/"],
             scripts=[
                 f"arn:{self.partition}:s3:::{asset.s3_bucket_name}/{asset.s3_object_key}"
                 for asset in self.assets.values()

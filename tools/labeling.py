@@ -7,6 +7,11 @@
     collect    copy a finished job's output manifest into a labels dataset, where the catalog crawls it
     workforce  apply labeling.source_ip_cidrs to an existing workforce the stack does not manage
 
+A text job labels one column of a CSV file (`--csv`) or of a pinned training set
+(`--training-set <name> --dataset <dataset>`, or the manifest's s3:// URI; see tools/training_set.py):
+the training set's query runs in the platform's Athena workgroup as of the pinned snapshot, so the
+job labels exactly the rows a model pinned to that training set learns from.
+
 Everything `start` needs is checked before anything is written: the region has the built-in
 functions, the labeling stack is deployed and its work team exists, the input has data objects,
 the job name is free. A problem is one line on stderr and exit status 2.
@@ -21,16 +26,20 @@ import json
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from config import ConfigError, PlatformConfig, load_config
+from config import ConfigError
 from lake_constructs.ground_truth_functions import TASK_TYPES, UnsupportedRegion, function_arn
+from tools import training_set
+from tools.athena import Athena, pinned_sql
+from tools.deployed import Clients, Platform, add_environment_arguments, environment_config, region_of
+from tools.deployed import ToolError as LabelingError
+
+__all__ = ["Clients", "LabelingError", "main"]
 
 # File types Ground Truth's image tasks accept as data objects.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -41,47 +50,8 @@ MAX_LABEL_LENGTH = 256
 EXIT_USAGE = 2
 
 
-class LabelingError(Exception):
-    """A problem the user can fix; the message says what was given and what is expected."""
-
-
-@dataclass
-class Clients:
-    """The AWS clients the tool uses; tests pass stubbed ones."""
-
-    s3: Any
-    sagemaker: Any
-    cloudformation: Any
-    sts: Any
-
-    @classmethod
-    def for_region(cls, region: str) -> Clients:
-        session = boto3.session.Session(region_name=region)
-        return cls(*(session.client(name) for name in ("s3", "sagemaker", "cloudformation", "sts")))
-
-
-@dataclass
-class Platform:
-    """One environment as the tool sees it: its config, region, and where things are named."""
-
-    config: PlatformConfig
-    region: str
-    clients: Clients
-    _account: str | None = field(default=None, repr=False)
-
-    @property
-    def prefix(self) -> str:
-        return self.config.name_prefix
-
-    @property
-    def account(self) -> str:
-        if self._account is None:
-            self._account = self.clients.sts.get_caller_identity()["Account"]
-        return self._account
-
-    @property
-    def raw_bucket(self) -> str:
-        return self.config.bucket_name("raw", self.account, self.region)
+class LabelingPlatform(Platform):
+    """The environment with what labeling adds: the labels prefix, the labeling stack, its work team."""
 
     @property
     def labels_prefix(self) -> str:
@@ -133,7 +103,7 @@ class StartPlan:
 # --- start ----------------------------------------------------------------------------------------
 
 
-def plan_start(platform: Platform, args: argparse.Namespace) -> StartPlan:
+def plan_start(platform: LabelingPlatform, args: argparse.Namespace) -> StartPlan:
     task = TASK_TYPES[args.task]
     try:
         pre = function_arn("PRE", task.name, platform.region)
@@ -207,7 +177,7 @@ def plan_start(platform: Platform, args: argparse.Namespace) -> StartPlan:
     )
 
 
-def start(platform: Platform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
+def start(platform: LabelingPlatform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
     plan = plan_start(platform, args)
     if args.dry_run:
         out(json.dumps({"objects": plan.objects, "request": plan.request}, indent=2))
@@ -244,9 +214,9 @@ def _checked_attribute(attribute: str) -> str:
     return attribute
 
 
-def _image_manifest(platform: Platform, args: argparse.Namespace) -> list[dict]:
-    if args.input is None or args.csv is not None:
-        raise LabelingError("an image job reads a raw-zone prefix: give --input <prefix>, not --csv")
+def _image_manifest(platform: LabelingPlatform, args: argparse.Namespace) -> list[dict]:
+    if args.input is None or args.csv is not None or args.training_set is not None:
+        raise LabelingError("an image job reads a raw-zone prefix: give --input <prefix>, not --csv or --training-set")
     prefix = args.input
     allowed = platform.config.labeling.input_prefixes
     if not prefix.endswith("/") or prefix.startswith("/"):
@@ -268,25 +238,41 @@ def _image_manifest(platform: Platform, args: argparse.Namespace) -> list[dict]:
     return [{"source-ref": f"s3://{bucket}/{key}"} for key in sorted(keys)]
 
 
-def _text_manifest(platform: Platform, args: argparse.Namespace) -> list[dict]:
-    if args.csv is None or args.input is not None:
+def _text_manifest(platform: LabelingPlatform, args: argparse.Namespace) -> list[dict]:
+    if args.input is not None or (args.csv is None) == (args.training_set is None):
         raise LabelingError(
-            "a text job reads one column of a CSV file: give --csv <s3://... or path> --column <name>, not --input"
+            "a text job reads one column of a CSV file or of a pinned training set: give --csv <s3://... or path> "
+            "or --training-set <name> --dataset <dataset> (or the manifest's s3:// URI), with --column <name>; "
+            "not --input"
         )
     if args.column is None:
-        raise LabelingError("--csv needs --column: the column that holds the texts to label")
-    rows = csv.DictReader(io.StringIO(_read_text(platform, args.csv)))
+        raise LabelingError(
+            f"{'--csv' if args.csv else '--training-set'} needs --column: the column that holds the texts"
+        )
+    if args.csv is not None:
+        source, text = args.csv, _read_text(platform, args.csv)
+    else:
+        source, text = _pinned_rows(platform, args)
+    rows = csv.DictReader(io.StringIO(text))
     if rows.fieldnames is None or args.column not in rows.fieldnames:
         raise LabelingError(
-            f"{args.csv} has no column {args.column!r}; columns: {', '.join(rows.fieldnames or []) or 'none'}"
+            f"{source} has no column {args.column!r}; columns: {', '.join(rows.fieldnames or []) or 'none'}"
         )
     texts = [row[args.column] for row in rows if row.get(args.column) not in (None, "")]
     if not texts:
-        raise LabelingError(f"column {args.column!r} of {args.csv} has no non-empty values: nothing to label")
+        raise LabelingError(f"column {args.column!r} of {source} has no non-empty values: nothing to label")
     return [{"source": text} for text in texts]
 
 
-def _read_text(platform: Platform, location: str) -> str:
+def _pinned_rows(platform: LabelingPlatform, args: argparse.Namespace) -> tuple[str, str]:
+    """The pinned training set's rows as CSV: its query run by Athena as of its snapshot."""
+    manifest = training_set.deployed_manifest(platform, args.training_set, args.dataset)
+    athena = Athena(platform.clients.athena, platform.clients.s3, platform.workgroup)
+    source = f"training set {manifest['name']} of {manifest['dataset']} (snapshot {manifest['snapshot_id']})"
+    return source, athena.csv(pinned_sql(manifest))
+
+
+def _read_text(platform: LabelingPlatform, location: str) -> str:
     if location.startswith("s3://"):
         bucket, _, key = location.removeprefix("s3://").partition("/")
         try:
@@ -299,7 +285,7 @@ def _read_text(platform: Platform, location: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _check_job_name_free(platform: Platform, job: str) -> None:
+def _check_job_name_free(platform: LabelingPlatform, job: str) -> None:
     try:
         platform.clients.sagemaker.describe_labeling_job(LabelingJobName=job)
     except ClientError as error:
@@ -312,7 +298,7 @@ def _check_job_name_free(platform: Platform, job: str) -> None:
 # --- status, list, collect, workforce ---------------------------------------------------------------
 
 
-def status(platform: Platform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
+def status(platform: LabelingPlatform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
     job = _describe(platform, args.name)
     summary = {
         "name": job["LabelingJobName"],
@@ -326,7 +312,7 @@ def status(platform: Platform, args: argparse.Namespace, out: Callable[[str], No
     return 0
 
 
-def list_jobs(platform: Platform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
+def list_jobs(platform: LabelingPlatform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
     request = {"NameContains": platform.prefix, "SortBy": "CreationTime", "SortOrder": "Descending"}
     if args.status is not None:
         request["StatusEquals"] = args.status
@@ -347,7 +333,7 @@ def list_jobs(platform: Platform, args: argparse.Namespace, out: Callable[[str],
     return 0
 
 
-def collect(platform: Platform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
+def collect(platform: LabelingPlatform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
     try:
         dataset = platform.config.catalog.dataset(args.dataset)
     except KeyError as error:
@@ -372,7 +358,7 @@ def collect(platform: Platform, args: argparse.Namespace, out: Callable[[str], N
     return 0
 
 
-def workforce(platform: Platform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
+def workforce(platform: LabelingPlatform, args: argparse.Namespace, out: Callable[[str], None]) -> int:
     labeling = platform.config.labeling
     if labeling.create_workforce:
         out("the labeling stack manages the workforce and its source networks; deploy the stack to change them")
@@ -391,7 +377,7 @@ def workforce(platform: Platform, args: argparse.Namespace, out: Callable[[str],
     return 0
 
 
-def _describe(platform: Platform, job: str) -> dict:
+def _describe(platform: LabelingPlatform, job: str) -> dict:
     try:
         return platform.clients.sagemaker.describe_labeling_job(LabelingJobName=job)
     except ClientError as error:
@@ -405,10 +391,7 @@ def _describe(platform: Platform, job: str) -> dict:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m tools.labeling", description=__doc__.split("\n\n")[0])
-    where = root.add_mutually_exclusive_group()
-    where.add_argument("--env", default="dev", help="environment under config/environments/ (default: dev)")
-    where.add_argument("--config", help="path of an environment YAML file")
-    root.add_argument("--region", help="AWS region; default: the config's region, else the AWS profile's")
+    add_environment_arguments(root)
     commands = root.add_subparsers(dest="command", required=True)
 
     begin = commands.add_parser("start", help="create a labeling job from lake data")
@@ -416,7 +399,13 @@ def parser() -> argparse.ArgumentParser:
     begin.add_argument("--labels", nargs="+", required=True, help="the label categories, e.g. Soccer Swimming")
     begin.add_argument("--input", help="image jobs: raw-zone prefix of the images, e.g. unlabeled/sports/")
     begin.add_argument("--csv", help="text jobs: s3:// URI or local path of a CSV file with a header")
-    begin.add_argument("--column", help="text jobs: the CSV column that holds the texts")
+    begin.add_argument(
+        "--training-set",
+        help="text jobs: a pinned training set (its name, with --dataset, or its manifest's s3:// URI), "
+        "read through Athena as of its snapshot",
+    )
+    begin.add_argument("--dataset", help="text jobs: the dataset of --training-set <name>")
+    begin.add_argument("--column", help="text jobs: the column that holds the texts")
     begin.add_argument("--name", help="job name; default '<prefix>-<task>-<UTC timestamp>'")
     begin.add_argument("--label-attribute", default="label", help="key of the label in the output manifest")
     begin.add_argument("--title", help="task title workers see")
@@ -454,28 +443,17 @@ def main(
 ) -> int:
     args = parser().parse_args(argv)
     try:
-        config = load_config(path=args.config) if args.config is not None else load_config(args.env)
+        config = environment_config(args)
         if not config.labeling.enabled:
             raise LabelingError(f"labeling is not enabled in {config.environment}: set labeling.enabled: true")
-        region = _region(args, config)
-        return COMMANDS[args.command](Platform(config, region, clients(region)), args, out)
+        region = region_of(args, config)
+        return COMMANDS[args.command](LabelingPlatform(config, region, clients(region)), args, out)
     except (ConfigError, LabelingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except (ClientError, BotoCoreError) as error:
         print(f"error: AWS refused the request: {error}", file=sys.stderr)
         return 1
-
-
-def _region(args: argparse.Namespace, config: PlatformConfig) -> str:
-    if args.region is not None:
-        return args.region
-    if config.region is not None:
-        return config.region
-    region = boto3.session.Session().region_name
-    if region is None:
-        raise LabelingError("no region: pass --region, set region in the config, or configure an AWS profile")
-    return region
 
 
 if __name__ == "__main__":

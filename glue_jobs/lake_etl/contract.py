@@ -21,6 +21,7 @@ METRICS = (ROWS_IN, ROWS_CURATED, ROWS_QUARANTINED)
 QUARANTINE_FOLDER = "_quarantine"  # in the curated bucket: rejected rows and their reasons
 REPORTS_FOLDER = "reports"  # in the artifacts bucket: run report and ML-readiness profile
 CONSUMED_FOLDER = "_consumed"  # in the curated bucket: the manifests of the raw objects a table consumed
+TRAINING_SETS_FOLDER = "training_sets"  # in the artifacts bucket: pinned training sets' manifests
 
 
 def metric_dimensions(environment: str, dataset: str) -> dict[str, str]:
@@ -46,6 +47,11 @@ def report_prefix(dataset: str) -> str:
 def consumed_prefix(dataset: str) -> str:
     """Key prefix of the manifests of what a dataset's table consumed, in the curated bucket: '_consumed/<name>/'."""
     return f"{CONSUMED_FOLDER}/{dataset}/"
+
+
+def training_sets_prefix(dataset: str) -> str:
+    """Key prefix of a dataset's pinned training sets in the artifacts bucket: 'training_sets/<name>/'."""
+    return f"{TRAINING_SETS_FOLDER}/{dataset}/"
 
 
 def job_arguments(

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pyspark.errors import IllegalArgumentException
 
-from glue_jobs.lake_etl import job
+from glue_jobs.lake_etl import job, training_sets
 from glue_jobs.lake_etl.table import CuratedTable, maintain
 
-from .conftest import CURATED, DATABASE
+from .conftest import ARTIFACTS, CURATED, DATABASE
 
 PEOPLE = {
     "name": "people",
@@ -171,3 +171,66 @@ def test_maintenance_compacts_and_expires_but_keeps_pinned_snapshots(lake):
     assert table_rows(first) == [(1, "Ann", 31, "2024-05-01"), (2, "Bob", 40, "2024-05-01")]
     now = sorted(tuple(r) for r in spark.sql(f"SELECT id, name, age, ingest_date FROM {table}").collect())
     assert now == table_rows(third)
+
+
+def test_maintenance_tags_training_sets_pinned_without_a_tag_before_it_expires(lake):
+    first = lake.run(PEOPLE, {"day1.csv": DAY1}, run_id="t1")
+    second = lake.run(PEOPLE, {"day2.csv": DAY2}, ingest_date="2024-05-02", run_id="t2")
+    third = lake.run(PEOPLE, {"day3.csv": "id,name,age\n9,Ida,70\n"}, ingest_date="2024-05-03", run_id="t3")
+    spark, table = lake.spark, third.table
+    # As a pin through Athena leaves them: a manifest, no tag. One names a snapshot long expired.
+    folder = f"s3://{ARTIFACTS}/training_sets/people/"
+    query = "SELECT id, name FROM {table} WHERE age > 35"
+    pinned = training_sets.manifest_of("people", "day-one", f"{DATABASE}.people", first.report["snapshot_id"], query, 1)
+    lake.io.put_json(folder + "day-one.json", pinned)
+    lake.io.put_json(folder + "gone.json", training_sets.manifest_of("people", "gone", "t", 42, query, 0))
+    arguments = {
+        "dataset_spec": json.dumps(PEOPLE),
+        "raw_path": "s3://raw-bucket/people/",
+        "curated_path": f"s3://{CURATED}/people/",
+        "quarantine_path": f"s3://{CURATED}/_quarantine/people/",
+        "report_path": f"s3://{ARTIFACTS}/reports/people/",
+        "curated_database": DATABASE,
+        "environment": "test",
+        "mode": "maintain",
+        # Every snapshot is past the cutoff; only the last one is retained by count.
+        "maintenance": json.dumps({"snapshot_retention_days": 0, "snapshots_to_retain": 1, "compaction": False}),
+    }
+    with pytest.raises(ValueError, match="needs --training_sets_path"):
+        job.maintain(spark, job.JobArgs(**arguments), io=lake.io)
+
+    done = job.maintain(spark, job.JobArgs(**arguments, training_sets_path=folder), io=lake.io)
+
+    assert done.report["training_sets"] == {"tagged": ["day-one"], "kept": [], "lost": ["gone"], "conflict": []}
+    refs = {tuple(r) for r in spark.sql(f"SELECT name, snapshot_id FROM {table}.refs").collect()}
+    assert ("pin_day_one", first.report["snapshot_id"]) in refs
+    snapshots = {s for (s,) in spark.sql(f"SELECT snapshot_id FROM {table}.snapshots").collect()}
+    assert first.report["snapshot_id"] in snapshots and second.report["snapshot_id"] not in snapshots
+    assert third.report["snapshot_id"] in snapshots
+    assert [tuple(r) for r in training_sets.rows(spark, pinned, table).collect()] == [(2, "Bob")]
+    again = job.maintain(spark, job.JobArgs(**arguments, training_sets_path=folder), io=lake.io)
+    assert again.report["training_sets"]["kept"] == ["day-one"]
+    assert first.report["snapshot_id"] in {
+        s for (s,) in spark.sql(f"SELECT snapshot_id FROM {table}.snapshots").collect()
+    }
+
+
+def test_the_training_step_reads_a_pinned_training_set_as_of_its_snapshot(lake):
+    from argparse import Namespace
+
+    from processing_jobs.train_model import training_rows
+
+    first = lake.run(PEOPLE, {"day1.csv": DAY1}, run_id="r1")
+    spark, table = lake.spark, first.table
+    query = "SELECT id, name, age FROM {table} WHERE age > 30 ORDER BY id"
+    manifest = training_sets.pin(spark, lake.io, table, "people", "day-one", ARTIFACTS, query=query)
+    second = lake.run(PEOPLE, {"day2.csv": DAY2}, ingest_date="2024-05-02", run_id="r2")
+    assert second.report["snapshot_id"] != first.report["snapshot_id"]
+
+    path = lake.io.spark_path(manifest["manifest"])
+    frame, snapshot = training_rows(spark, Namespace(training_set=path, table=table, snapshot_id=None))
+
+    assert snapshot == first.report["snapshot_id"]
+    assert [tuple(r) for r in frame.collect()] == [(1, "Ann", 31), (2, "Bob", 40)]  # not Dee (52), who came later
+    current, _ = training_rows(spark, Namespace(training_set=None, table=table, snapshot_id=None))
+    assert current.count() == 4

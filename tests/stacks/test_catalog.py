@@ -478,6 +478,8 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     statements = policy_of(synth, role_id)
     by_actions = {tuple(flat(s["Action"])): s for s in statements}
     name, raw = dataset.name, dataset.raw_location
+    # Scheduled maintenance reads the dataset's pinned training sets (it tags their snapshots).
+    maintained = synth.config.catalog.etl.maintenance.schedule is not None
 
     listing = [s for s in statements if s["Action"] == "s3:ListBucket"]
     assert [s["Condition"]["StringLike"]["s3:prefix"] for s in listing] == [
@@ -491,8 +493,11 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
             f"_consumed/{name}/*",
         ],
         [f"reports/{name}/", f"reports/{name}/*"],
+        *([[f"training_sets/{name}/", f"training_sets/{name}/*"]] if maintained else []),
     ]
-    assert [s["Resource"] for s in listing] == [bucket_arn(synth, z) for z in ("raw", "curated", "artifacts")]
+    assert [s["Resource"] for s in listing] == [
+        bucket_arn(synth, z) for z in ("raw", "curated", "artifacts", *(["artifacts"] if maintained else []))
+    ]
 
     reads = [s for s in statements if s["Action"] == "s3:GetObject"]
     read_resources = [r for s in reads for r in flat(s["Resource"])]
@@ -509,8 +514,10 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     ]
     for probe in probes:
         assert probe in read_resources, probe
-    # Besides those: the raw prefix, the entry script and the library zip.
-    assert len(read_resources) == 3 + len(probes)
+    pinned = bucket_arn(synth, "artifacts", f"/training_sets/{name}/*")
+    assert (pinned in read_resources) == maintained
+    # Besides those: the raw prefix, the training sets, the entry script and the library zip.
+    assert len(read_resources) == 3 + maintained + len(probes)
 
     (writes,) = [s for s in statements if "s3:PutObject" in flat(s["Action"])]
     assert writes["Action"] == ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
@@ -560,7 +567,8 @@ def test_the_job_role_is_scoped_to_its_dataset(pair):
     if synth.config.governance.governed:
         # The job tags the table it creates; Lake Formation's tag calls take no resource ARN.
         assert by_actions[("lakeformation:AddLFTagsToResource", "lakeformation:GetResourceLFTags")]["Resource"] == "*"
-    assert len(statements) == 9 + synth.config.governance.governed
+    # Maintenance adds its listing of the training sets; its read joins the other object reads.
+    assert len(statements) == 9 + synth.config.governance.governed + maintained
 
 
 def test_no_catalog_policy_allows_a_write_action_on_any_resource(synth):
@@ -662,6 +670,9 @@ def test_each_table_gets_scheduled_maintenance_from_config(pair):
     )
     (action,) = trigger["Actions"]
     assert action["Arguments"]["--mode"] == "maintain"
+    # It tags the snapshots of the training sets pinned here before it expires any (the job role may
+    # read that prefix: test_the_job_role_is_scoped_to_its_dataset).
+    assert action["Arguments"]["--training_sets_path"] == s3_url(synth, "artifacts", f"/training_sets/{dataset.name}/")
     settings = json.loads(action["Arguments"]["--maintenance"])
     assert settings == {
         "snapshot_retention_days": maintenance.snapshot_retention_days,

@@ -241,7 +241,7 @@ def test_instance_role_reaches_only_the_lakes_prefixes_and_databases(synth):
     allowed_prefixes = {
         bucket(synth, "raw"): {"*"},
         bucket(synth, "curated"): {"*"},
-        bucket(synth, "artifacts"): {"emr-logs/", "jupyter/", "reports/", "models/"},
+        bucket(synth, "artifacts"): {"emr-logs/", "jupyter/", "reports/", "models/", "training_sets/"},
     }
     for resource in s3_resources:
         name, _, objects = resource.partition("/")
@@ -288,6 +288,10 @@ def test_steps_only_where_config_asks_for_them(full, retained, configs):
     assert spark_defaults["spark.sql.catalog.glue_catalog.catalog-impl"] == "org.apache.iceberg.aws.glue.GlueCatalog"
     assert spark_defaults["spark.sql.extensions"] == "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
     assert joined(options["--model_path"]) == f"s3://{bucket(full, 'artifacts')}/models/dog_breeds/"
+    # A pinned training set (--training_set <manifest URI>) is read by the step: its manifest, only.
+    (read,) = (s for s in statements(full, "ProcessingInstanceRole") if s.get("Sid") == "ReadTrainingSets")
+    assert read["Action"] == "s3:GetObject"
+    assert joined(read["Resource"]).endswith(f":s3:::{bucket(full, 'artifacts')}/training_sets/*")
 
 
 # --- The Glue ETL script as a Spark step: built in-process once, with a stand-in for glue_jobs/ ---

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import pytest
@@ -15,10 +16,14 @@ from moto import mock_aws
 from tests.fixtures import fixture_config, fixture_file
 from tools.labeling import Clients, main
 
+from .athena_stub import AthenaStub
+
+ROOT = Path(__file__).resolve().parents[2]
 FULL = fixture_config("full")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account
 RAW = f"{FULL.bucket_prefix}-raw-{ACCOUNT}-{REGION}"
+ARTIFACTS = f"{FULL.bucket_prefix}-artifacts-{ACCOUNT}-{REGION}"
 WORKTEAM_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/{FULL.name_prefix}-labelers"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{FULL.name_prefix}-labeling"
 TEMPLATES = {
@@ -39,10 +44,21 @@ class Harness:
         self.cloudformation_stub = Stubber(self.cloudformation)
         self.sagemaker_stub.activate()
         self.cloudformation_stub.activate()
+        self.athena = AthenaStub(
+            self.s3,
+            workgroup=f"{FULL.name_prefix}-analytics",
+            results=f"{FULL.bucket_prefix}-athena-results-{ACCOUNT}-{REGION}",
+        )
         self.lines: list[str] = []
 
     def clients(self, region: str) -> Clients:
-        return Clients(self.s3, self.sagemaker, self.cloudformation, boto3.client("sts", region_name=REGION))
+        return Clients(
+            s3=self.s3,
+            sts=boto3.client("sts", region_name=REGION),
+            athena=self.athena.client,
+            sagemaker=self.sagemaker,
+            cloudformation=self.cloudformation,
+        )
 
     def run(self, *argv: str) -> int:
         return main(
@@ -107,6 +123,7 @@ class Harness:
     def verify(self) -> None:
         self.sagemaker_stub.assert_no_pending_responses()
         self.cloudformation_stub.assert_no_pending_responses()
+        self.athena.verify()
 
 
 @pytest.fixture
@@ -116,6 +133,7 @@ def harness(monkeypatch):
     with mock_aws():
         h = Harness()
         h.s3.create_bucket(Bucket=RAW)
+        h.s3.create_bucket(Bucket=ARTIFACTS)
         for key in ("unlabeled/sports/001.jpg", "unlabeled/sports/002.PNG", "unlabeled/sports/README.txt"):
             h.s3.put_object(Bucket=RAW, Key=key, Body=b"x")
         h.s3.put_object(
@@ -198,14 +216,19 @@ def test_image_job_lists_every_image_under_the_prefix_and_sends_the_image_functi
     assert "started sports-1 on 2 object(s)" in harness.lines[-1]
 
 
-def test_text_job_takes_the_non_empty_values_of_a_csv_column(harness):
+def text_job_starts(harness, name: str) -> None:
+    """The checks and the CreateLabelingJob request of a spam/not spam text job named `name`."""
     harness.stack_deployed()
     harness.workteam_exists()
-    harness.job_name_free("spam-1")
-    request = expected_request("spam-1", "text", "TextMultiClass", "spam", ["spam", "not spam"])
+    harness.job_name_free(name)
+    request = expected_request(name, "text", "TextMultiClass", "spam", ["spam", "not spam"])
     harness.sagemaker_stub.add_response(
-        "create_labeling_job", {"LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/spam-1"}, request
+        "create_labeling_job", {"LabelingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:labeling-job/{name}"}, request
     )
+
+
+def test_text_job_takes_the_non_empty_values_of_a_csv_column(harness):
+    text_job_starts(harness, "spam-1")
 
     code = harness.run(
         "start",
@@ -228,6 +251,54 @@ def test_text_job_takes_the_non_empty_values_of_a_csv_column(harness):
     harness.verify()
     manifest = [json.loads(line) for line in harness.read("labels/jobs/spam-1/input.manifest").splitlines()]
     assert manifest == [{"source": "Win a prize, click now"}, {"source": "Lunch at noon?"}]
+
+
+SNAPSHOT = 5937117119577207079
+SPAM_SET = {
+    "dataset": "spam_emails",
+    "name": "spam-2024-06",
+    "table": f"{FULL.database_name('curated')}.spam_emails",
+    "snapshot_id": SNAPSHOT,
+    "tag": "pin_spam_2024_06",
+    "query": "SELECT id, body FROM {table} WHERE from_domain <> 'example.com' ORDER BY id",
+}
+SPAM_SQL = (
+    f'SELECT id, body FROM (SELECT * FROM "{FULL.database_name("curated")}"."spam_emails" '
+    f"FOR VERSION AS OF {SNAPSHOT}) WHERE from_domain <> 'example.com' ORDER BY id"
+)
+# As Athena writes results: a header, every value quoted, NULL an empty unquoted field.
+SPAM_ROWS = '"id","body"\n"2","Lunch at noon?"\n"4","Dear friend,\nyour parcel ""waits"""\n"5",\n"6",""\n'
+
+
+@pytest.mark.parametrize("by", ["name", "uri"])
+def test_text_job_reads_a_pinned_training_set_through_athena_as_of_its_snapshot(harness, by):
+    key = "training_sets/spam_emails/spam-2024-06.json"
+    harness.s3.put_object(Bucket=ARTIFACTS, Key=key, Body=json.dumps(SPAM_SET).encode())
+    harness.athena.expect(SPAM_SQL, SPAM_ROWS)
+    text_job_starts(harness, "spam-2")
+    which = (
+        "--training-set spam-2024-06 --dataset spam_emails"
+        if by == "name"
+        else f"--training-set s3://{ARTIFACTS}/{key}"
+    )
+    argv = f"start --task text {which} --column body --name spam-2 --label-attribute spam".split()
+
+    code = harness.run(*argv, "--labels", "spam", "not spam")
+
+    assert code == 0
+    harness.verify()  # the query above, in the workgroup <prefix>-analytics, and nothing else
+    manifest = [json.loads(line) for line in harness.read("labels/jobs/spam-2/input.manifest").splitlines()]
+    assert manifest == [{"source": "Lunch at noon?"}, {"source": 'Dear friend,\nyour parcel "waits"'}]
+
+
+def test_a_training_set_column_that_is_not_selected_is_refused(harness, capsys):
+    key = "training_sets/spam_emails/spam-2024-06.json"
+    harness.s3.put_object(Bucket=ARTIFACTS, Key=key, Body=json.dumps(SPAM_SET).encode())
+    harness.athena.expect(SPAM_SQL, SPAM_ROWS)
+    argv = ("start", "--task", "text", "--training-set", f"s3://{ARTIFACTS}/{key}", "--column", "from_domain")
+    err = refused(harness, capsys, *argv, "--labels", "spam", "ham")
+    assert f"training set spam-2024-06 of spam_emails (snapshot {SNAPSHOT}) has no column 'from_domain'" in err
+    assert "columns: id, body" in err
 
 
 def test_dry_run_prints_the_request_and_writes_nothing(harness):
@@ -331,6 +402,31 @@ def test_a_job_name_in_use_is_refused(harness, capsys):
             "job name 'bad_name' is not valid",
         ),
         (("start", "--task", "text", "--input", "unlabeled/sports/", "--labels", "spam", "ham"), "give --csv"),
+        (
+            ("start", "--task", "text", "--csv", "a.csv", "--training-set", "t", "--labels", "spam", "ham"),
+            "give --csv <s3://... or path> or --training-set",
+        ),
+        (
+            ("start", "--task", "text", "--training-set", "t", "--column", "body", "--labels", "spam", "ham"),
+            "training set 't': name its dataset (--dataset)",
+        ),
+        (
+            (
+                "start",
+                "--task",
+                "text",
+                "--training-set",
+                "nope",
+                "--dataset",
+                "spam_emails",
+                "--column",
+                "body",
+                "--labels",
+                "spam",
+                "ham",
+            ),
+            "no training set 'nope'",
+        ),
         (
             (
                 "start",
