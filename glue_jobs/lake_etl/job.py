@@ -47,6 +47,12 @@ SPARK_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",  # timestamps without an offset mean UTC, here as on Glue
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",
     "spark.sql.csv.parser.columnPruning.enabled": "false",
+    # The reader and the rules make one long generated method per stage; HotSpot does not JIT-compile
+    # a method over 8000 bytes of bytecode, so above that the whole stage would run interpreted (more
+    # columns, longer method). Spark's configuration reference: "When running on HotSpot, it may be
+    # preferable to set the value to 8000"; Spark then runs such a stage without whole-stage codegen,
+    # in smaller generated functions (houses: 1M rows read, typed and judged in 4.7 s instead of 8.1 s).
+    "spark.sql.codegen.hugeMethodLimit": "8000",
     # The cache lives for one run and is read two or three times: compressing it costs more than it saves.
     "spark.sql.inMemoryColumnarStorage.compressed": "false",
     # Adaptive execution may replace a plan part it finds empty by an empty relation, dropping the

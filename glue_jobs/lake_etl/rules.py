@@ -50,14 +50,30 @@ ISO_TIMESTAMP = (
 )
 
 
-def normalized(dataset: Dataset, index: int) -> Column:
-    """The raw string trimmed of white space; empty, or one of the dataset's null tokens: null."""
-    trimmed = F.btrim(F.col(raw_value(index)), F.lit(WHITESPACE))
+def trimmed(index: int) -> Column:
+    """The raw string of the index-th declared column trimmed of white space (any Unicode space).
+
+    Most values have nothing to trim, and trimming a set of characters copies the string: a value
+    whose first and last characters are ASCII from '!' on is kept as it is (every white space
+    character is below '!' or outside ASCII). Two byte-wise comparisons test the first character.
+    """
+    value = F.col(raw_value(index))
+    last = F.substring(value, -1, 1)
+    plain = (value >= "!") & (value < "\u0080") & (last >= "!") & (last < "\u0080")
+    return F.when(plain, value).otherwise(F.btrim(value, F.lit(WHITESPACE)))
+
+
+def normalized(dataset: Dataset, value: Column) -> Column:
+    """A trimmed value, null when it is empty or one of the dataset's null tokens.
+
+    `value` should be a column of its own (it is referenced three times): `classify` projects the
+    trimmed strings first, so each value is trimmed once.
+    """
     tokens = [token for token in dataset.null_values if token.strip(WHITESPACE)]
-    present = trimmed != ""
+    present = value != ""
     if tokens:
-        present = present & ~trimmed.isin(tokens)
-    return F.when(present, trimmed)
+        present = present & ~value.isin(tokens)
+    return F.when(present, value)
 
 
 def typed(column: ColumnSpec, value: Column) -> Column:
@@ -129,7 +145,8 @@ def classify(dataset: Dataset, raw: DataFrame, raw_record: Column, source_file: 
     dataset has a primary key, `__row` (the reader's `ORDER`, for `mark_duplicates`). One narrow pass.
     """
     n = len(dataset.columns)
-    normal = raw.select("*", *[normalized(dataset, i).alias(f"__n{i}") for i in range(n)])
+    trimmed_df = raw.select("*", *[trimmed(i).alias(f"__t{i}") for i in range(n)])
+    normal = trimmed_df.select("*", *[normalized(dataset, F.col(f"__t{i}")).alias(f"__n{i}") for i in range(n)])
     typed_df = normal.select(
         "*", *[typed(column, F.col(f"__n{i}")).alias(column.name) for i, column in enumerate(dataset.columns)]
     )

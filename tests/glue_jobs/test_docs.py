@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from glue_jobs.lake_etl.job import SPARK_SETTINGS
 from glue_jobs.lake_etl.readers import APACHE_FIELDS, raw_value
-from glue_jobs.lake_etl.rules import FALSE_TOKENS, REASONS, TRUE_TOKENS, normalized, typed
+from glue_jobs.lake_etl.rules import FALSE_TOKENS, REASONS, TRUE_TOKENS, normalized, trimmed, typed
 from glue_jobs.lake_etl.spec import FORMATS, Column, Dataset
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "etl.md").read_text(encoding="utf-8")
@@ -80,8 +80,8 @@ def test_the_type_table_examples_are_what_typing_does(spark):
     row = spark.createDataFrame(
         [tuple(given for _, given, _ in examples)], [raw_value(i) for i in range(len(examples))]
     ).select(
-        *[normalized(dataset, i).alias(f"n{i}") for i in range(len(examples))],
-        *[typed(c, normalized(dataset, i)).alias(f"t{i}") for i, c in enumerate(columns)],
+        *[normalized(dataset, trimmed(i)).alias(f"n{i}") for i in range(len(examples))],
+        *[typed(c, normalized(dataset, trimmed(i))).alias(f"t{i}") for i, c in enumerate(columns)],
     )
     values = row.select([F.col(c).cast("string") for c in row.columns]).first()
     wrong = []

@@ -287,3 +287,16 @@ def test_a_gzipped_file_with_its_own_header_and_a_bom_is_read_by_name(lake, spar
     rows = sorted((r["id"], r["email"], r["plan"], r["seats"]) for r in done.curated(spark))
     assert rows == [(1, "a@x", "free", 1), (2, "b@x", "pro", 3)]
     assert done.reasons() == []
+
+
+def test_trimming_takes_every_unicode_space_off_both_ends_and_nothing_else(spark):
+    """Values that need no trim skip it (the common case); the result is the same as trimming each."""
+    from glue_jobs.lake_etl.readers import WHITESPACE, raw_value
+    from glue_jobs.lake_etl.rules import trimmed
+
+    values = [
+        "a", "!", "~", "\x7f", "a b", " a", "a ", "\ta\n", "\u00a0a", "a\u00a0", "\u3000x\u3000", "x\ufeff",
+        "é", "xé", "éx", "\u2003", " ", "", "\x1fa", "a\x1f", "\u00e9 ", " \u00e9", "1,5", "$125,000",
+    ]  # fmt: skip
+    frame = spark.createDataFrame([(v,) for v in values], f"{raw_value(0)} string")
+    assert [row[0] for row in frame.select(trimmed(0)).collect()] == [v.strip(WHITESPACE) for v in values]
