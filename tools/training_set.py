@@ -93,7 +93,8 @@ def pin_deployed(platform: Platform, athena: Athena, args: argparse.Namespace) -
         raise ToolError(str(error.args[0])) from None
     uri = training_sets.manifest_uri(platform.artifacts_bucket, args.dataset, args.name)
     bucket, key = split_uri(uri)
-    if platform.clients.s3.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0):
+    listed = platform.clients.s3.list_objects_v2(Bucket=bucket, Prefix=key).get("Contents", [])
+    if any(found["Key"] == key for found in listed):
         raise ToolError(
             f"training set {args.name!r} of {args.dataset} is pinned already ({uri}); choose another --name"
         )
