@@ -7,10 +7,13 @@ from __future__ import annotations
 import boto3
 from botocore.stub import Stubber
 
+from config import load_config
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account
-RESULTS = f"mlake-dev-athena-results-{ACCOUNT}-{REGION}"
-WORKGROUP = "mlake-dev-analytics"
+DEV = load_config("dev")  # the default: the shipped dev environment's names
+RESULTS = DEV.bucket_name("athena-results", ACCOUNT, REGION)
+WORKGROUP = f"{DEV.name_prefix}-analytics"
 
 
 class AthenaStub:

@@ -10,13 +10,16 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from config import load_config
 from tools.deployed import Clients
 from tools.training_set import main
 
 from .athena_stub import ACCOUNT, REGION, AthenaStub
 
-ARTIFACTS = f"mlake-dev-artifacts-{ACCOUNT}-{REGION}"
-TABLE = '"mlake_dev_curated"."houses"'
+DEV = load_config("dev")  # the tool runs the shipped dev environment: names follow its config
+CURATED = DEV.database_name("curated")
+ARTIFACTS = DEV.bucket_name("artifacts", ACCOUNT, REGION)
+TABLE = f'"{CURATED}"."houses"'
 SNAPSHOT = 8744736658442914487
 QUERY = "SELECT house_id, price FROM {table} WHERE bedrooms >= 2 ORDER BY house_id"
 PINNED = (
@@ -27,7 +30,7 @@ PINNED = (
 DAY_ONE = {  # the manifest of a training set pinned to SNAPSHOT
     "dataset": "houses",
     "name": "day-one",
-    "table": "mlake_dev_curated.houses",
+    "table": f"{CURATED}.houses",
     "snapshot_id": SNAPSHOT,
     "tag": "pin_day_one",
     "query": QUERY,
@@ -36,8 +39,8 @@ DAY_ONE = {  # the manifest of a training set pinned to SNAPSHOT
 
 def snapshot_query(*conditions: str) -> str:
     return (
-        'SELECT h.snapshot_id FROM "mlake_dev_curated"."houses$history" h '
-        'JOIN "mlake_dev_curated"."houses$snapshots" s ON s.snapshot_id = h.snapshot_id '
+        f'SELECT h.snapshot_id FROM "{CURATED}"."houses$history" h '
+        f'JOIN "{CURATED}"."houses$snapshots" s ON s.snapshot_id = h.snapshot_id '
         f"WHERE {' AND '.join(['h.is_current_ancestor', *conditions])} ORDER BY h.made_current_at DESC LIMIT 1"
     )
 
@@ -106,7 +109,7 @@ def test_pin_without_a_snapshot_then_is_refused_and_writes_nothing(harness, caps
     assert harness.run("pin", "--dataset", "houses", "--name", "now") == 2
     harness.athena.verify()
     assert harness.keys() == []
-    assert "mlake_dev_curated.houses has no snapshot (it was never written)" in capsys.readouterr().err
+    assert f"{CURATED}.houses has no snapshot (it was never written)" in capsys.readouterr().err
 
 
 def test_a_pinned_name_is_never_replaced(harness, capsys):
@@ -145,17 +148,17 @@ def test_a_failed_query_reports_athenas_reason(harness, capsys):
     manifest = {
         "dataset": "houses",
         "name": "old",
-        "table": "mlake_dev_curated.houses",
+        "table": f"{CURATED}.houses",
         "snapshot_id": 1,
         "query": "SELECT * FROM {table}",
     }
     harness.s3.put_object(Bucket=ARTIFACTS, Key="training_sets/houses/old.json", Body=json.dumps(manifest).encode())
-    reason = "ICEBERG_INVALID_SNAPSHOT_ID: Invalid snapshot [1] for table: mlake_dev_curated.houses"
+    reason = f"ICEBERG_INVALID_SNAPSHOT_ID: Invalid snapshot [1] for table: {CURATED}.houses"
     harness.athena.expect(f"SELECT * FROM (SELECT * FROM {TABLE} FOR VERSION AS OF 1)", None, reason=reason)
     assert harness.run("read", "--dataset", "houses", "--name", "old") == 2
     harness.athena.verify()
     err = capsys.readouterr().err
-    assert "failed in workgroup mlake-dev-analytics" in err and reason in err
+    assert f"failed in workgroup {DEV.name_prefix}-analytics" in err and reason in err
 
 
 def test_reading_an_unknown_training_set_says_so(harness, capsys):
