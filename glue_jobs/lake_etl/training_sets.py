@@ -23,6 +23,7 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .contract import TRAINING_SETS_FOLDER
 from .lake_io import join_uri
 from .table import quote
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("lake_etl")
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-FOLDER = "training_sets"
+FOLDER = TRAINING_SETS_FOLDER
 DEFAULT_QUERY = "SELECT * FROM {table}"
 
 
