@@ -87,7 +87,7 @@ def next_day_file(dataset, folder: Path, target: Path) -> Path | None:
     """Day 2 of a keyed CSV dataset: its sample rows under new keys, and one repeated day-1 key."""
     if dataset.format != "csv" or len(dataset.primary_key) != 1 or dataset.options.header is False:
         return None
-    key = dataset.column(dataset.primary_key[0]).source
+    key = next(c.source_name for c in dataset.columns if c.name == dataset.primary_key[0])
     delimiter = dataset.options.delimiter
     files = sorted(p for p in folder.iterdir() if p.is_file())
     with files[0].open(newline="", encoding="utf-8") as handle:
