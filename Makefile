@@ -47,9 +47,11 @@ lint: setup
 snapshots: setup
 	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
 
-## schema: regenerate config/schema.json from the config models.
+## schema: regenerate config/schema.json and docs/config.md from the config models, and README.md's
+##         layer table from the stack classes.
 schema: setup
 	$(PY) -m config.schema
+	$(PY) -m stacks.layers
 
 ## diagram: redraw docs/architecture.png from the synthesized dev platform.
 diagram: synth

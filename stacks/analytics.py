@@ -12,6 +12,7 @@ from lake_constructs.dataset_queries import DatasetQueries
 from lake_constructs.grants import CURATED_SERVICE_FOLDERS
 from lake_constructs.watch import Watch
 
+from .layers import LayerRow
 from .storage import StorageStack
 
 
@@ -23,6 +24,15 @@ def workgroup_name(config: PlatformConfig) -> str:
 class AnalyticsStack(Stack):
     """Attributes: `workgroup` (the AthenaWorkgroup), `queries` (the DatasetQueries; None with a stack
     per dataset, where each dataset's stack holds its own)."""
+
+    row = LayerRow(
+        position=60,
+        layer="analytics",
+        holds="Athena workgroup (engine 3, enforced), saved queries, a query-only user policy",
+        switch="`analytics.enabled`",
+        docs="[analytics](docs/analytics.md)",
+    )
+    stateless_types = frozenset({"AWS::Athena::NamedQuery", "AWS::Athena::WorkGroup"})
 
     @staticmethod
     def watch(watch: Watch) -> None:

@@ -27,6 +27,7 @@ from lake_constructs.etl_job_code import EtlJobCode
 from lake_constructs.glue_security_configuration import GlueSecurityConfiguration
 from lake_constructs.watch import Watch
 
+from .layers import LayerRow
 from .storage import StorageStack
 
 ZONES = ("raw", "curated")
@@ -44,6 +45,22 @@ class CatalogStack(Stack):
       (DatasetWorkflow), and the roles alone in `crawler_roles` and `job_roles`, wherever the
       dataset's resources are (`add_dataset` fills them).
     """
+
+    row = LayerRow(
+        position=30,
+        layer="catalog",
+        holds="Glue databases, security configuration; per dataset a classifier, crawler, ETL job, workflow",
+        switch="always on",
+        docs="[catalog](docs/catalog.md), [ETL](docs/etl.md)",
+    )
+    stateful_types = frozenset({"AWS::Glue::Database"})
+    stateless_types = frozenset(
+        {
+            *("AWS::Events::Rule", "AWS::Glue::Classifier", "AWS::Glue::Crawler", "AWS::Glue::Job"),
+            *("AWS::Glue::SecurityConfiguration", "AWS::Glue::Trigger", "AWS::Glue::Workflow"),
+            *("AWS::LakeFormation::PrincipalPermissions", "AWS::LakeFormation::TagAssociation"),
+        }
+    )
 
     @staticmethod
     def watch(watch: Watch) -> None:

@@ -26,6 +26,7 @@ from lake_constructs.dataset_queries import DatasetQueries
 
 from .analytics import workgroup_name
 from .catalog import CatalogStack
+from .layers import LayerRow
 from .monitoring import topic_name
 
 
@@ -73,6 +74,14 @@ class DatasetStack(NestedStack):
 
 class DatasetsStack(Stack):
     """The parent of one `DatasetStack` per dataset (`datasets`, by dataset name)."""
+
+    row = LayerRow(
+        position=50,
+        layer="datasets",
+        holds="one nested stack per dataset: its crawler, job, workflow, saved queries, alarms",
+        switch="`catalog.stack_per_dataset`",
+        docs="[scaling](docs/scaling.md)",
+    )
 
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, catalog: CatalogStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)

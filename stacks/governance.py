@@ -14,6 +14,7 @@ from lake_constructs.compliance import acknowledge, wildcard_finding
 from lake_constructs.construct_ids import construct_id
 from lake_constructs.lake_role import LakeRole
 
+from .layers import LayerRow
 from .storage import StorageStack
 
 
@@ -38,6 +39,21 @@ class GovernanceStack(Stack):
     - `lf_tags` by key (AWS::LakeFormation::Tag): zone, dataset, classification and `governance.lf_tags`;
     - `catalog_encryption` (glue.CfnDataCatalogEncryptionSettings).
     """
+
+    row = LayerRow(
+        position=40,
+        layer="governance",
+        holds="Lake Formation administrators, registered locations, LF-tags, consumers' grants and data "
+        "filters; the account's catalog encryption",
+        switch="`governance.mode` not `iam`, or `governance.catalog_encryption.managed`",
+        docs="[governance](docs/governance.md)",
+    )
+    stateless_types = frozenset(
+        {
+            *("AWS::Glue::DataCatalogEncryptionSettings", "AWS::LakeFormation::DataLakeSettings"),
+            *("AWS::LakeFormation::Resource", "AWS::LakeFormation::Tag"),
+        }
+    )
 
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, storage: StorageStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)

@@ -14,6 +14,7 @@ from lake_constructs.dms_replication import DmsCapacity, DmsReplication, cdc_lat
 from lake_constructs.jdbc_extract import JdbcExtractJob
 from lake_constructs.watch import FIVE_MINUTES, SUSTAINED, Watch
 
+from .layers import LayerRow
 from .network import NetworkStack
 from .storage import StorageStack
 
@@ -22,6 +23,22 @@ class IngestionStack(Stack):
     """Attributes: `capacity` (None without
     DMS sources), `replications` and `extracts` by source/extract name, `security_configuration`
     (None without extracts)."""
+
+    row = LayerRow(
+        position=90,
+        layer="ingestion",
+        holds="DMS replication (instance or serverless), Glue JDBC extracts",
+        switch="`ingestion.enabled`",
+        docs="[ingestion](docs/ingestion.md)",
+    )
+    stateless_types = frozenset(
+        {
+            *("AWS::DMS::Endpoint", "AWS::DMS::ReplicationConfig", "AWS::DMS::ReplicationInstance"),
+            *("AWS::DMS::ReplicationSubnetGroup", "AWS::DMS::ReplicationTask"),
+            *("AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupEgress", "AWS::EC2::SecurityGroupIngress"),
+            *("AWS::Glue::Connection", "AWS::Glue::Job", "AWS::Glue::SecurityConfiguration", "AWS::Glue::Trigger"),
+        }
+    )
 
     @staticmethod
     def watch(watch: Watch) -> None:

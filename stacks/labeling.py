@@ -16,6 +16,7 @@ from lake_constructs.labeling_workteam import LabelingWorkteam
 from lake_constructs.watch import Watch
 from lake_constructs.worker_user_pool import WorkerUserPool
 
+from .layers import LayerRow
 from .storage import StorageStack
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "lake_constructs" / "worker_templates"
@@ -32,6 +33,23 @@ def output_name(task: str) -> str:
 class LabelingStack(Stack):
     """Attributes: `pool` (WorkerUserPool), `workteam` (LabelingWorkteam), `role` (LabelingRole),
     `templates` (an s3 Asset per task type)."""
+
+    row = LayerRow(
+        position=100,
+        layer="labeling",
+        holds="Cognito workforce, Ground Truth work team, labeling role, worker templates",
+        switch="`labeling.enabled`",
+        docs="[labeling](docs/labeling.md)",
+    )
+    stateful_types = frozenset({"AWS::Cognito::UserPool", "AWS::KMS::Key"})
+    stateless_types = frozenset(
+        {
+            *("AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain", "AWS::Cognito::UserPoolGroup"),
+            *("AWS::Cognito::UserPoolUser", "AWS::Cognito::UserPoolUserToGroupAttachment", "AWS::KMS::Alias"),
+            *("AWS::SNS::Subscription", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy"),
+            *("AWS::SageMaker::Workforce", "AWS::SageMaker::Workteam"),
+        }
+    )
 
     @staticmethod
     def watch(watch: Watch) -> None:

@@ -22,6 +22,8 @@ from lake_constructs.failure_rule import FailureRule
 from lake_constructs.limits import ALARM_WIDGET_ALARMS
 from lake_constructs.watch import Watch, WatchedLayer
 
+from .layers import LayerRow
+
 
 def topic_name(config: PlatformConfig) -> str:
     """The SNS topic every alarm, rule and budget of the platform notifies: '<prefix>-alarms'."""
@@ -36,6 +38,21 @@ class MonitoringStack(Stack):
     Attributes: `alarm_topic` (the AlarmTopic), `topic`, `watch` (the Watch the layers filled),
     `rules` and `alarms` (by name without the prefix), `dashboard` and `budget` (None when switched off).
     """
+
+    row = LayerRow(
+        position=110,
+        layer="monitoring",
+        holds="alarm topic, failure rules, ETL/warehouse/DMS alarms, dashboard, budget",
+        switch="`monitoring.enabled`",
+        docs="[monitoring](docs/monitoring.md)",
+    )
+    stateful_types = frozenset({"AWS::KMS::Key"})
+    stateless_types = frozenset(
+        {
+            *("AWS::Budgets::Budget", "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard", "AWS::Events::Rule"),
+            *("AWS::KMS::Alias", "AWS::SNS::Subscription", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy"),
+        }
+    )
 
     def __init__(
         self,

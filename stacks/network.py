@@ -9,11 +9,28 @@ from constructs import Construct
 from config import PlatformConfig
 from lake_constructs.lake_network import LakeNetwork
 
+from .layers import LayerRow
 from .storage import ZONES
 
 
 class NetworkStack(Stack):
     """Attributes: `network` (the LakeNetwork), `vpc`."""
+
+    row = LayerRow(
+        position=20,
+        layer="network",
+        holds="VPC, private and isolated subnets, NAT (optional), endpoints, flow logs",
+        switch="`network.enabled`",
+        docs="[network](docs/network.md)",
+    )
+    stateless_types = frozenset(
+        {
+            *("AWS::EC2::EIP", "AWS::EC2::FlowLog", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway"),
+            *("AWS::EC2::Route", "AWS::EC2::RouteTable", "AWS::EC2::SecurityGroup", "AWS::EC2::Subnet"),
+            *("AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::VPC", "AWS::EC2::VPCEndpoint"),
+            *("AWS::EC2::VPCGatewayAttachment", "Custom::VpcRestrictDefaultSG"),
+        }
+    )
 
     def __init__(
         self,

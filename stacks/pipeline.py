@@ -20,6 +20,7 @@ from lake_constructs.construct_ids import construct_id
 from lake_constructs.lake_bucket import LakeBucket
 from lake_constructs.lake_key import rotating_key
 
+from .layers import LayerRow
 from .platform_stage import PlatformStage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,22 @@ class PipelineStack(Stack):
     The pipeline's settings come from `config.pipeline` of the environment the app is synthesized
     for; each stage is built from its own environment's config (`stages` overrides them, for tests).
     """
+
+    row = LayerRow(
+        position=120,
+        layer="pipeline",
+        stack="<project>-pipeline",
+        holds="CDK Pipelines: dev, then prod after a manual approval",
+        switch="`pipeline.enabled`",
+        docs="[pipeline](docs/pipeline.md)",
+    )
+    stateful_types = frozenset({"AWS::KMS::Key", "AWS::S3::Bucket"})
+    stateless_types = frozenset(
+        {
+            *("AWS::CodeBuild::Project", "AWS::CodePipeline::Pipeline", "AWS::IAM::Policy", "AWS::KMS::Alias"),
+            *("AWS::S3::BucketPolicy", "Custom::S3AutoDeleteObjects"),
+        }
+    )
 
     def __init__(
         self,

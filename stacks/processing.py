@@ -17,6 +17,7 @@ from lake_constructs.emr_cluster import ClusterStep, EmrCluster, clusters_search
 from lake_constructs.etl_job_code import ENTRY_SCRIPT, GLUE_JOBS, LIBRARY, EtlJobCode
 from lake_constructs.watch import FIVE_MINUTES, Watch
 
+from .layers import LayerRow
 from .network import NetworkStack
 from .storage import StorageStack
 
@@ -45,6 +46,21 @@ def cluster_name(config: PlatformConfig) -> str:
 class ProcessingStack(Stack):
     """Attributes: `emr` (the EmrCluster construct), `cluster` (its CfnCluster), `steps` (ClusterSteps
     added from `processing.example_steps`), `assets` (S3 assets the steps read, by name)."""
+
+    row = LayerRow(
+        position=80,
+        layer="processing",
+        holds="EMR cluster on the Glue catalog, example ETL and training steps",
+        switch="`processing.enabled`",
+        docs="[processing](docs/processing.md)",
+    )
+    # An EMR cluster keeps no data of the lake: its input and output live in S3.
+    stateless_types = frozenset(
+        {
+            *("AWS::EMR::Cluster", "AWS::EMR::SecurityConfiguration", "Custom::EmrSecurityGroupRules"),
+            *("AWS::EC2::SecurityGroup", "AWS::IAM::InstanceProfile", "AWS::LakeFormation::PrincipalPermissions"),
+        }
+    )
 
     @staticmethod
     def watch(watch: Watch) -> None:

@@ -14,6 +14,8 @@ from lake_constructs.lake_bucket import LakeBucket
 from lake_constructs.lake_key import LakeKey
 from lake_constructs.retention import removal_policy
 
+from .layers import LayerRow
+
 # The zones of the lake, in the order their buckets are created. Access logs come first: every
 # other bucket sends its server access logs there.
 ZONES = ("raw", "curated", "artifacts", "athena-results")
@@ -22,6 +24,16 @@ ZONES = ("raw", "curated", "artifacts", "athena-results")
 class StorageStack(Stack):
     """Attributes: `key`, `access_logs_bucket`, and `buckets` by zone (raw, curated, artifacts,
     athena-results), plus one attribute per zone (`raw_bucket`, ...)."""
+
+    row = LayerRow(
+        position=10,
+        layer="storage",
+        holds="platform KMS key; buckets raw, curated, artifacts, athena-results, access-logs",
+        switch="always on",
+        docs="[storage](docs/storage.md)",
+    )
+    stateful_types = frozenset({"AWS::KMS::Key", "AWS::S3::Bucket"})
+    stateless_types = frozenset({"AWS::KMS::Alias", "AWS::S3::BucketPolicy", "Custom::S3AutoDeleteObjects"})
 
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)

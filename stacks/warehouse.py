@@ -16,6 +16,7 @@ from lake_constructs.redshift_sql import RedshiftSql
 from lake_constructs.spectrum_role import SpectrumRole
 from lake_constructs.watch import FIVE_MINUTES, SUSTAINED, Watch
 
+from .layers import LayerRow
 from .network import NetworkStack
 from .storage import StorageStack
 
@@ -32,6 +33,22 @@ class WarehouseStack(Stack):
     """Attributes: `cluster` (the RedshiftCluster), `spectrum_role`, `external_schema` (the
     RedshiftSql that creates it), `schedule` (None unless pause/resume is configured),
     `external_schema_sql`, `unload_example_sql`."""
+
+    row = LayerRow(
+        position=70,
+        layer="warehouse",
+        holds="Redshift cluster, Spectrum external schema, UNLOAD role, pause/resume",
+        switch="`warehouse.enabled`",
+        docs="[warehouse](docs/warehouse.md)",
+    )
+    stateful_types = frozenset({"AWS::Redshift::Cluster"})
+    stateless_types = frozenset(
+        {
+            *("AWS::EC2::SecurityGroup", "AWS::LakeFormation::PrincipalPermissions", "Custom::RedshiftSql"),
+            *("AWS::Redshift::ClusterParameterGroup", "AWS::Redshift::ClusterSubnetGroup"),
+            *("AWS::Redshift::ScheduledAction",),
+        }
+    )
 
     @staticmethod
     def watch(watch: Watch) -> None:

@@ -2,64 +2,52 @@
 layer it belongs to."""
 
 import pytest
+from aws_cdk import App, Stack
+
+from app import feature_flags
+from lake_constructs.resource_types import classification
+from stacks.layers import stack_classes
+from stacks.platform import DataPlatform
 
 from .conftest import PLATFORMS
 
-# Every resource type the platform synthesizes is classified here; a type in neither set fails
-# test_every_resource_type_is_classified, so a new layer decides whether its resources hold data.
-# Stateful: their loss is data loss, so they outlive their stack unless the env is ephemeral.
-STATEFUL_TYPES = {
-    "AWS::S3::Bucket",
-    "AWS::KMS::Key",
-    "AWS::Glue::Database",
-    "AWS::Redshift::Cluster",
-    "AWS::Logs::LogGroup",
-    "AWS::SecretsManager::Secret",
-    "AWS::Cognito::UserPool",
-}
-# Stateless: configuration, compute, access and alarms, rebuilt from the config with nothing lost
-# (an EMR cluster keeps no data of the lake: its input and output live in S3).
-STATELESS_TYPES = {
-    *("AWS::Athena::NamedQuery", "AWS::Athena::WorkGroup", "AWS::Budgets::Budget"),
-    *("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm", "AWS::CloudWatch::Dashboard"),
-    *("AWS::CodeBuild::Project", "AWS::CodePipeline::Pipeline"),
-    *("AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain", "AWS::Cognito::UserPoolGroup"),
-    *("AWS::Cognito::UserPoolUser", "AWS::Cognito::UserPoolUserToGroupAttachment"),
-    *("AWS::DMS::Endpoint", "AWS::DMS::ReplicationConfig", "AWS::DMS::ReplicationInstance"),
-    *("AWS::DMS::ReplicationSubnetGroup", "AWS::DMS::ReplicationTask"),
-    *("AWS::EC2::EIP", "AWS::EC2::FlowLog", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway"),
-    *("AWS::EC2::Route", "AWS::EC2::RouteTable", "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupEgress"),
-    *("AWS::EC2::SecurityGroupIngress", "AWS::EC2::Subnet", "AWS::EC2::SubnetRouteTableAssociation"),
-    *("AWS::EC2::VPC", "AWS::EC2::VPCEndpoint", "AWS::EC2::VPCGatewayAttachment"),
-    *("AWS::EMR::Cluster", "AWS::EMR::SecurityConfiguration", "AWS::Events::Rule"),
-    *("AWS::Glue::Classifier", "AWS::Glue::Connection", "AWS::Glue::Crawler", "AWS::Glue::Job"),
-    *("AWS::Glue::SecurityConfiguration", "AWS::Glue::Trigger", "AWS::Glue::Workflow"),
-    *("AWS::Glue::DataCatalogEncryptionSettings",),
-    *("AWS::IAM::InstanceProfile", "AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::Role"),
-    *("AWS::KMS::Alias", "AWS::Lambda::Function", "AWS::Lambda::Permission"),
-    *("AWS::LakeFormation::DataLakeSettings", "AWS::LakeFormation::Permissions"),
-    *("AWS::LakeFormation::PrincipalPermissions", "AWS::LakeFormation::Resource", "AWS::LakeFormation::Tag"),
-    *("AWS::LakeFormation::TagAssociation",),
-    *("AWS::Redshift::ClusterParameterGroup", "AWS::Redshift::ClusterSubnetGroup", "AWS::Redshift::ScheduledAction"),
-    *("AWS::S3::BucketPolicy", "AWS::SNS::Subscription", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy"),
-    *("AWS::SageMaker::Workforce", "AWS::SageMaker::Workteam"),
-    *("Custom::EmrSecurityGroupRules", "Custom::RedshiftSql", "Custom::S3AutoDeleteObjects"),
-    *("Custom::VpcRestrictDefaultSG",),
-}
+
+def module_file(cls: type) -> str:
+    return f"{cls.__module__.replace('.', '/')}.py"
+
+
+@pytest.fixture(scope="module")
+def layers(platform_synths) -> dict[str, dict[str, type[Stack]]]:
+    """The stack class of each layer of each platform, from the platform built (not synthesized) from its config."""
+    found = {}
+    for env, synth in platform_synths.items():
+        platform = DataPlatform(App(context=feature_flags()), synth.config.name_prefix, config=synth.config)
+        found[env] = {stack.node.id: type(stack) for stack in platform.stacks}
+    return found
 
 
 @pytest.mark.parametrize("env", PLATFORMS)
-def test_every_resource_type_is_classified(platform_synths, env):
-    built = {r["Type"] for template in platform_synths[env].stacks.values() for r in template["Resources"].values()}
-    unknown = built - STATEFUL_TYPES - STATELESS_TYPES
-    assert not unknown, (
-        f"{env}: classify {sorted(unknown)} in tests/test_platform.py: STATEFUL_TYPES if deleting one loses "
-        "data (it must then take the stack's removal policy), else STATELESS_TYPES"
-    )
+def test_every_resource_type_is_classified_by_its_layer(platform_synths, layers, env):
+    for layer, template in platform_synths[env].stacks.items():
+        stack = layers[env][layer]
+        stateful, stateless = classification(stack)
+        unknown = {resource["Type"] for resource in template["Resources"].values()} - stateful - stateless
+        assert not unknown, (
+            f"{env}/{layer}: classify {sorted(unknown)} on {stack.__name__} in {module_file(stack)}: in "
+            "stateful_types if deleting one loses data (it must then take the stack's removal policy), "
+            "else in stateless_types (see lake_constructs/resource_types.py)"
+        )
 
 
 def test_no_type_is_both_stateful_and_stateless():
-    assert not STATEFUL_TYPES & STATELESS_TYPES
+    declared = {stack: classification(stack) for stack in stack_classes()}
+
+    def where(type_: str, kind: int) -> str:
+        """The modules whose stack classes declare `type_` stateful (kind 0) or stateless (1)."""
+        return ", ".join(sorted({module_file(stack) for stack, types in declared.items() if type_ in types[kind]}))
+
+    for type_ in set().union(*(stateful for stateful, _ in declared.values())):
+        assert not where(type_, 1), f"{type_} is stateful in {where(type_, 0)}, stateless in {where(type_, 1)}"
 
 
 @pytest.mark.parametrize("env", PLATFORMS)
@@ -94,12 +82,13 @@ def test_config_tags_are_on_every_taggable_resource(platform_synths, env):
 
 
 @pytest.mark.parametrize("env", PLATFORMS)
-def test_stateful_resources_survive_unless_the_environment_is_ephemeral(platform_synths, env):
+def test_stateful_resources_survive_unless_the_environment_is_ephemeral(platform_synths, layers, env):
     synth = platform_synths[env]
     ephemeral = synth.config.ephemeral
     for layer, template in synth.stacks.items():
+        stateful, _ = classification(layers[env][layer])
         for logical_id, resource in template["Resources"].items():
-            if resource["Type"] not in STATEFUL_TYPES:
+            if resource["Type"] not in stateful:
                 continue
             policy = resource.get("DeletionPolicy", "Delete")
             where = f"{env}/{layer}/{logical_id} ({resource['Type']})"

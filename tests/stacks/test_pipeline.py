@@ -19,7 +19,8 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from app import build
 from config import PlatformConfig, environment_names, load_config
 from config.loader import environment_file
-from stacks.pipeline import GENERATED_WILDCARDS
+from lake_constructs.resource_types import classification
+from stacks.pipeline import GENERATED_WILDCARDS, PipelineStack
 
 from ..synth import Synth
 from ..test_snapshots import normalized
@@ -148,6 +149,12 @@ def test_artifacts_and_builds_are_encrypted_with_the_pipelines_own_rotating_key(
     }
     assert artifacts["VersioningConfiguration"] == {"Status": "Enabled"}
     assert "LoggingConfiguration" in artifacts
+
+
+def test_every_resource_type_is_classified_by_the_pipeline_layer(template):
+    stateful, stateless = classification(PipelineStack)
+    unknown = {resource["Type"] for resource in template["Resources"].values()} - stateful - stateless
+    assert not unknown, f"classify {sorted(unknown)} on PipelineStack in stacks/pipeline.py"
 
 
 def test_every_finding_of_the_pipeline_app_is_fixed_or_acknowledged(synth):
