@@ -2,14 +2,17 @@
 layer it belongs to."""
 
 import pytest
+import yaml
 from aws_cdk import App, Stack
 
 from app import feature_flags
+from config import load_config
 from lake_constructs.resource_types import classification
 from stacks.layers import stack_classes
 from stacks.platform import DataPlatform
 
 from .conftest import PLATFORMS
+from .fixtures import every_layer_on, fixture_config, fixture_file, layer_switches
 
 
 def module_file(cls: type) -> str:
@@ -97,3 +100,17 @@ def test_stateful_resources_survive_unless_the_environment_is_ephemeral(platform
             else:
                 assert policy in ("Retain", "RetainExceptOnCreate", "Snapshot"), where
                 assert resource.get("UpdateReplacePolicy") in ("Retain", "Snapshot"), where
+
+
+def test_every_layer_is_on_in_the_full_fixture():
+    full = fixture_config("full")
+    layers = [name for name, model in layer_switches().items() if model.example is not None]
+    off = [name for name in layers if not getattr(full, name).enabled]
+    assert not off, f"layers off in the full fixture: {', '.join(off)}; their models' `example` must switch them on"
+
+
+def test_a_layer_the_full_fixture_leaves_out_is_switched_on_by_its_example(tmp_path):
+    given = yaml.safe_load(fixture_file("full").read_text())
+    del given["analytics"]
+    (tmp_path / "full.yaml").write_text(yaml.safe_dump(given))
+    assert load_config(path=every_layer_on(tmp_path / "full.yaml")).analytics.enabled

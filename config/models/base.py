@@ -2,7 +2,7 @@
 
 import ipaddress
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -15,6 +15,10 @@ class StrictModel(BaseModel):
 
 class LayerSwitch(StrictModel):
     """A layer that can be switched off. Off by default: a layer is deployed only when asked for."""
+
+    # The smallest section that switches the layer on; a layer whose defaults are not enough overrides
+    # it. The test suite's `full` fixture switches on with it each layer the fixture leaves out.
+    example: ClassVar[dict[str, Any] | None] = {"enabled": True}
 
     enabled: bool = Field(default=False, description="Deploy this layer.")
 
