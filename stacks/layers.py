@@ -1,7 +1,7 @@
-"""The README's layer table, generated from the layers themselves (`make schema`).
+"""The layers' stack classes, and the README's layer table generated from them (`make schema`).
 
-Each layer's stack class carries its row as `row`, a `LayerRow`; the table lists the rows of every
-stack class in `stacks/` by `position`.
+Each layer's stack class carries its row of the table as `row`, a `LayerRow`; the table lists the
+rows of every stack class in `stacks/` by `position`.
 
     python -m stacks.layers      (make schema)
 """
@@ -30,7 +30,7 @@ class LayerRow:
     holds: str  # what the layer's stack holds, in a line
     switch: str  # the config that deploys it
     docs: str  # links to the layer's pages
-    stack: str = ""  # the stack's name, when it is not `<prefix>-<layer>`
+    stack: str | None = None  # the stack's name, when it is not `<prefix>-<layer>`
 
     def markdown(self) -> str:
         stack = self.stack or f"<prefix>-{self.layer}"
@@ -40,8 +40,8 @@ class LayerRow:
 def stack_classes() -> set[type[Stack]]:
     """Every stack class of the modules in `stacks/`."""
     found = set()
-    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        module = importlib.import_module(f"{__package__}.{module.name}")
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        module = importlib.import_module(f"{__package__}.{info.name}")
         found |= {
             cls
             for cls in vars(module).values()
