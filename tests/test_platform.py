@@ -20,11 +20,12 @@ def module_file(cls: type) -> str:
 
 
 @pytest.fixture(scope="module")
-def layers(platform_synths) -> dict[str, dict[str, type[Stack]]]:
+def layers(platform_synths, tmp_path_factory) -> dict[str, dict[str, type[Stack]]]:
     """The stack class of each layer of each platform, from the platform built (not synthesized) from its config."""
     found = {}
     for env, synth in platform_synths.items():
-        platform = DataPlatform(App(context=feature_flags()), synth.config.name_prefix, config=synth.config)
+        app = App(context=feature_flags(), outdir=str(tmp_path_factory.mktemp("layers")))
+        platform = DataPlatform(app, synth.config.name_prefix, config=synth.config)
         found[env] = {stack.node.id: type(stack) for stack in platform.stacks}
     return found
 
