@@ -82,6 +82,17 @@ class DatasetsStack(Stack):
         switch="`catalog.stack_per_dataset`",
         docs="[scaling](docs/scaling.md)",
     )
+    # The parent holds the nested stacks; each nested stack holds what the catalog, analytics and
+    # monitoring layers make per dataset (its templates are checked against these in test_datasets.py).
+    stateful_types = CatalogStack.stateful_types
+    stateless_types = frozenset(
+        {
+            "AWS::CloudFormation::Stack",
+            "AWS::Athena::NamedQuery",
+            "AWS::CloudWatch::Alarm",
+            *CatalogStack.stateless_types,
+        }
+    )
 
     def __init__(self, scope: Construct, id: str, *, config: PlatformConfig, catalog: CatalogStack, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)

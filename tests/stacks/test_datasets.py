@@ -19,7 +19,9 @@ from benchmarks.synth_scale import scaled_config, synthesize, write_config
 from config import PlatformConfig
 from lake_constructs.dataset_alarms import alarm_names
 from lake_constructs.limits import check_assembly, read_assembly
+from lake_constructs.resource_types import classification
 from stacks.catalog import CatalogStack
+from stacks.datasets import DatasetsStack
 from stacks.monitoring import MonitoringStack
 from stacks.platform import DataPlatform
 
@@ -147,6 +149,19 @@ def test_shared_policies_have_the_same_size_whatever_the_number_of_datasets(many
     ):
         assert policy in shared
     assert {where: scaled[where] for where in shared} == {where: shipped[where] for where in shared}
+
+
+def test_the_dataset_stacks_classify_their_types_and_keep_the_removal_policy(many):
+    config, outdir = many
+    stateful, stateless = classification(DatasetsStack)
+    prefix = config.name_prefix
+    for name, template in templates(outdir).items():
+        if name != f"{prefix}-datasets" and not name.startswith(f"{prefix}-datasets/"):
+            continue
+        for logical_id, resource in template["Resources"].items():
+            assert resource["Type"] in stateful | stateless, f"{name}: classify {resource['Type']} on DatasetsStack"
+            if resource["Type"] in stateful:  # dev is ephemeral: stateful resources go with the stack
+                assert resource.get("DeletionPolicy", "Delete") == "Delete", f"{name}/{logical_id}"
 
 
 def in_process(data: dict, outdir) -> dict[str, dict]:
