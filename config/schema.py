@@ -81,6 +81,8 @@ def _default(field) -> str:
 def _type_name(annotation) -> str:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
+    if origin is typing.Annotated:  # a checked type (config/models/cron.py): named as what it annotates
+        return _type_name(args[0])
     if origin is typing.Literal:
         return " / ".join(f"`{a}`" for a in args)
     if origin in (typing.Union, types.UnionType):

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import LogRetentionDays, StrictModel, require_unique
-from .cron import require_cron
+from .cron import GlueCron
 from .java_regex import check_pattern
 
 SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
@@ -249,7 +249,7 @@ class DatasetSpec(StrictModel):
     )
     label: str | None = Field(default=None, description="The column ML models learn to predict, if any.")
     partition_by: list[str] = Field(default_factory=list, description="Partition columns besides ingest_date.")
-    schedule: str | None = Field(
+    schedule: GlueCron | None = Field(
         default=None, description="Glue cron expression for the crawl → ETL workflow, e.g. 'cron(0 2 * * ? *)'."
     )
     ml_readiness: MlReadinessThresholds = Field(
@@ -274,13 +274,6 @@ class DatasetSpec(StrictModel):
     def _prefix_shape(cls, value: str | None) -> str | None:
         if value is not None and (value.startswith("/") or not value.endswith("/") or "//" in value):
             raise ValueError("a prefix like 'sales/orders/': no leading '/', ends with '/'")
-        return value
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, value: str | None) -> str | None:
-        if value is not None:
-            require_cron(value, "Glue")
         return value
 
     @model_validator(mode="after")
@@ -341,7 +334,7 @@ class TableMaintenance(StrictModel):
     """Upkeep of the curated Iceberg tables: a scheduled run of each dataset's job in maintenance mode
     (Iceberg's rewrite_data_files, expire_snapshots, remove_orphan_files). Pinned snapshots (tags) stay."""
 
-    schedule: str | None = Field(
+    schedule: GlueCron | None = Field(
         default="cron(30 4 ? * SUN *)", description="Glue cron expression of the maintenance runs; null: none."
     )
     snapshot_retention_days: int = Field(default=7, ge=1, le=3650, description="Snapshots older than this expire.")
@@ -352,13 +345,6 @@ class TableMaintenance(StrictModel):
         default=3, ge=1, le=3650, description="Files no snapshot references are deleted once older than this."
     )
     compaction: bool = Field(default=True, description="Rewrite small data files into larger ones first.")
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, value: str | None) -> str | None:
-        if value is not None:
-            require_cron(value, "Glue")
-        return value
 
 
 class EtlSettings(EtlJobSettings):

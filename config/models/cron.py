@@ -19,6 +19,9 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
@@ -45,6 +48,19 @@ SERVICES = ("Glue", "EventBridge", "Redshift")
 # The shortest time between two runs each service accepts, in minutes.
 MIN_INTERVAL_MINUTES = {"Glue": 5, "EventBridge": 1, "Redshift": 60}
 SHAPE = "cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), in UTC"
+
+
+def _checked(service: str) -> AfterValidator:
+    def check(value: str) -> str:
+        require_cron(value, service)
+        return value
+
+    return AfterValidator(check)
+
+
+# Field types of schedules, checked as their service checks them.
+GlueCron = Annotated[str, _checked("Glue")]
+RedshiftCron = Annotated[str, _checked("Redshift")]
 
 
 def require_cron(value: str, service: str) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import LayerSwitch, LogRetentionDays, StrictModel, ipv4_network, located_error, require_unique
-from .cron import require_cron
+from .cron import GlueCron
 
 if TYPE_CHECKING:
     from .catalog import CatalogConfig, DatasetSpec
@@ -361,17 +361,11 @@ class JdbcExtract(_Database):
     engine: JdbcEngine = Field(description="postgresql, mysql, sqlserver or oracle.")
     database: str = Field(min_length=1, description="Database (Oracle: service name) to connect to.")
     query: str = Field(min_length=1, description="The SELECT whose result is extracted (Spark JDBC `query`).")
-    schedule: str = Field(description="Glue cron expression, e.g. 'cron(0 3 * * ? *)'.")
+    schedule: GlueCron = Field(description="Glue cron expression, e.g. 'cron(0 3 * * ? *)'.")
     enforce_ssl: bool = Field(default=True, description="The Glue connection requires TLS to the database.")
     worker_type: Literal["G.1X", "G.2X"] = Field(default="G.1X", description="Glue worker type.")
     workers: int = Field(default=2, ge=2, le=100, description="Number of Glue workers.")
     timeout_minutes: int = Field(default=60, ge=1, le=2880, description="A run taking longer is stopped.")
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        require_cron(value, "Glue")
-        return value
 
     @field_validator("query")
     @classmethod

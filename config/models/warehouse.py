@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from .base import LayerSwitch, LogRetentionDays, StrictModel
-from .cron import require_cron
+from .cron import RedshiftCron
 from .network import NetworkConfig
 
 # Current-generation node types, and the most nodes a cluster of each can be created with.
@@ -28,18 +28,12 @@ class PauseResumeSchedule(StrictModel):
     """Pauses the cluster outside working hours (compute is not billed while paused; storage is)."""
 
     enabled: bool = Field(default=False, description="Create the two scheduled actions.")
-    pause: str = Field(
+    pause: RedshiftCron = Field(
         default="cron(0 19 ? * MON-FRI *)", description="When to pause: Redshift cron in UTC (weekday evenings)."
     )
-    resume: str = Field(
+    resume: RedshiftCron = Field(
         default="cron(0 7 ? * MON-FRI *)", description="When to resume: Redshift cron in UTC (weekday mornings)."
     )
-
-    @field_validator("pause", "resume")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        require_cron(value, "Redshift")
-        return value
 
 
 class WarehouseConfig(LayerSwitch):
