@@ -102,6 +102,18 @@ def test_an_unclosed_quote_is_one_parse_error_and_the_rest_is_read(lake, spark):
         assert sorted((r["id"], r["plan"]) for r in done.curated(spark)) == [(1, "free"), (3, "pro"), (4, "free")]
 
 
+def test_a_windows_export_reads_like_any_file(lake, spark):
+    # Lines end in CRLF, the header is quoted and behind a BOM; a line break inside a quoted field is
+    # curated as LF, whichever the file used.
+    body = '\ufeff"id","email","plan","seats"\r\n1,a@x,"two\r\nlines",1\r\n2,b@x,pro,2\r\n3,c@x,,\r\n'
+    multiline = lake.run({**ACCOUNTS, "name": "accounts_multiline", "options": {"multiline": True}}, {"a.csv": body})
+    rows = [(r["id"], r["email"], r["plan"], r["seats"]) for r in multiline.curated(spark)]
+    assert sorted(rows) == [(1, "a@x", "two\nlines", 1), (2, "b@x", "pro", 2), (3, "c@x", None, None)]
+    single = lake.run(ACCOUNTS, {"a.csv": body})
+    assert sorted(r["id"] for r in single.curated(spark)) == [2, 3]
+    assert sorted(r["raw_record"] for r in single.quarantine()) == ['1,a@x,"two', 'lines",1']
+
+
 def test_a_stray_quote_is_a_parse_error(lake, spark):
     done = lake.run(ACCOUNTS, {"a.csv": 'id,email,plan,seats\n1,a@x,12" pizza,1\n2,"b@x"x",free,2\n3,c@x,free,3\n'})
     assert [r["id"] for r in done.curated(spark)] == [3]
