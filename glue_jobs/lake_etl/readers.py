@@ -500,7 +500,8 @@ def _read_xml(spark: SparkSession, dataset: Dataset, files: _Files) -> RawInput:
             rank = ranks.get(row.path)
             if rank is None:
                 rank = next(r for n, r in ranks.items() if _file_key(unquote(n)) == _file_key(unquote(row.path)))
-            for at, (values, raw) in enumerate(xml_records.records(bytes(row.content), row_tag, sources)):
+            data = xml_records.document(row.path, bytes(row.content))
+            for at, (values, raw) in enumerate(xml_records.records(data, row_tag, sources)):
                 yield (*(values or [None] * len(sources)), raw, row.path, values is None, (rank, 0, at))
 
     schema = T.StructType(

@@ -12,12 +12,73 @@ to `records`. The mapping, as docs/etl.md states it:
 
 A file that is not well-formed keeps the records completed before the point where it breaks, and
 the rest of the file, from the start of the record that broke, becomes one parse_error row.
+
+`document` undoes a file's compression as Spark's text readers do for CSV and JSON (by the name's
+suffix), and brings any encoding to UTF-8 as an XML processor reads it (XML 1.0, section 4.3.3 and
+appendix F): a byte-order mark says the encoding, else the declaration's `encoding`, else UTF-8.
 """
 
 from __future__ import annotations
 
+import bz2
+import codecs
+import gzip
+import re
+import zlib
 from collections.abc import Iterator
 from xml.parsers import expat
+
+# The codecs of Hadoop's that Spark picks by suffix and the standard library reads.
+DECOMPRESS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".deflate": zlib.decompress}
+UNREADABLE = (".snappy", ".lz4", ".zst", ".br", ".xz", ".zip")
+# UTF-32 before UTF-16: the UTF-32 little-endian mark begins with the UTF-16 one.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+DECLARED = re.compile(rb"""\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+
+
+def document(path: str, content: bytes) -> bytes:
+    """The file's XML as UTF-8: decompressed by its suffix, transcoded from its own encoding.
+
+    A compression the standard library cannot read stops the job with the file's name. A document
+    whose bytes its encoding cannot decode is returned as it is: `records` makes it a parse_error.
+    """
+    name = path.lower()
+    for suffix, decompress in DECOMPRESS.items():
+        if name.endswith(suffix):
+            try:
+                content = decompress(content)
+            except (OSError, EOFError, zlib.error) as error:
+                raise ValueError(f"{path}: not a readable {suffix} file ({error})") from None
+            break
+    else:
+        if name.endswith(UNREADABLE):
+            raise ValueError(f"{path}: XML files may be compressed as {', '.join(DECOMPRESS)} only")
+    encoding = _encoding(content)
+    if encoding == "utf-8":
+        return content
+    try:
+        return content.decode(encoding).encode("utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return content
+
+
+def _encoding(content: bytes) -> str:
+    for bom, encoding in BOMS:
+        if content.startswith(bom):
+            return encoding
+    declared = DECLARED.match(content)
+    if declared is None:
+        return "utf-8"
+    try:
+        return codecs.lookup(declared[1].decode("ascii")).name
+    except LookupError:
+        return declared[1].decode("ascii")
 
 
 def _local(name: str) -> str:
@@ -44,8 +105,11 @@ def _text(raw: bytes) -> str:
 
 
 def records(data: bytes, row_tag: str, sources: list[str]) -> Iterator[tuple[list[str | None] | None, str]]:
-    """(values in `sources` order, raw record) per record; values None: a parse_error (the raw text)."""
-    parser = expat.ParserCreate()
+    """(values in `sources` order, raw record) per record; values None: a parse_error (the raw text).
+
+    `data` is UTF-8 (`document`): the parser is told so, whatever the declaration says.
+    """
+    parser = expat.ParserCreate(encoding="UTF-8")
     parser.buffer_text = True
     done: list[tuple[list[str | None], str]] = []
     depth = 0

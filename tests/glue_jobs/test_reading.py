@@ -288,6 +288,28 @@ def test_xml_records_by_row_tag(lake, spark):
     assert raw["not_allowed"] == '<order id="3" status="lost"><customer>Dee</customer></order>'
 
 
+def test_xml_files_are_decompressed_and_read_in_their_own_encoding(lake, spark):
+    import bz2
+    import gzip
+
+    def orders(first: int, declaration: str = "") -> str:
+        return f'{declaration}<orders><order id="{first}"><customer>Zoë</customer></order></orders>\n'
+
+    latin = '<?xml version="1.0" encoding="ISO-8859-1"?>'
+    files = {
+        "a.xml.gz": gzip.compress(orders(1).encode("utf-8")),
+        "b.xml.bz2": bz2.compress(orders(2, '<?xml version="1.0" encoding="UTF-16"?>').encode("utf-16")),
+        "c.xml": orders(3, latin).encode("latin-1"),
+        "d.xml": orders(4, '<?xml version="1.0" encoding="UTF-8"?>').encode("latin-1"),
+    }
+    done = lake.run(ORDERS, files)
+    assert sorted((r["order_id"], r["customer"]) for r in done.curated(spark)) == [(1, "Zoë"), (2, "Zoë"), (3, "Zoë")]
+    # Declared UTF-8 but written in Latin-1: not read as something else, a parse_error.
+    assert [(r["reason"], r["raw_record"]) for r in done.quarantine()] == [
+        ("parse_error", '<order id="4"><customer>Zo\ufffd</customer></order></orders>')
+    ]
+
+
 def test_a_gzipped_file_with_its_own_header_and_a_bom_is_read_by_name(lake, spark):
     import gzip
 
