@@ -5,7 +5,8 @@ same pass as the read. A row is checked against the rules in this order, and is 
 first one that fails (`REASONS`); within one rule, columns are checked in declaration order:
 
 1. parse_error       the record could not be read (malformed CSV line, not a JSON object, log line
-                     that does not match the format, a document without the records array)
+                     that does not match the format, a document without the records array), or a
+                     value holds bytes its file's encoding cannot decode (read as U+FFFD)
 2. missing_required  a required or primary-key column is missing (absent, empty or white space only,
                      or a null token)
 3. type_mismatch     a value is present but is not a valid value of the column's type
@@ -17,6 +18,9 @@ first one that fails (`REASONS`); within one rule, columns are checked in declar
 """
 
 from __future__ import annotations
+
+import functools
+import operator
 
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
@@ -35,6 +39,9 @@ REASONS = (
     "pattern_mismatch",
     "duplicate_key",
 )
+# What a reader puts where bytes are not valid in the file's encoding (UTF-8 for CSV, JSON and logs):
+# a value holding it was not read as written, so its record is a parse_error, never curated.
+REPLACEMENT = "\ufffd"
 TRUE_TOKENS = ("t", "true", "1", "yes", "y")
 FALSE_TOKENS = ("f", "false", "0", "no", "n")
 # Numbers may carry a currency sign and thousands separators: $125,000  -1,234.50  €12
@@ -115,7 +122,9 @@ def checks(dataset: Dataset) -> list[tuple[str, str | None, Column]]:
     """(reason, column, failing condition) in the order rows are judged."""
     values = {c.name: F.col(f"__n{i}") for i, c in enumerate(dataset.columns)}
     results = {c.name: F.col(c.name) for c in dataset.columns}
-    checks: list[tuple[str, str | None, Column]] = [("parse_error", None, F.col("__parse_error"))]
+    undecodable = [F.col(raw_value(i)).contains(REPLACEMENT) for i in range(len(dataset.columns))]
+    unreadable = functools.reduce(operator.or_, undecodable, F.col("__parse_error"))
+    checks: list[tuple[str, str | None, Column]] = [("parse_error", None, unreadable)]
     for column in dataset.columns:
         if column.required or column.name in dataset.primary_key:
             checks.append(("missing_required", column.name, values[column.name].isNull()))

@@ -226,6 +226,24 @@ def test_byte_order_marks_are_ignored_in_every_format(lake, spark):
     assert [r["status"] for r in logs.curated(spark)] == [200]
 
 
+def test_bytes_that_are_not_utf8_are_a_parse_error_not_a_changed_value(lake, spark):
+    # A Latin-1 export among UTF-8 files: its 'ë' is not UTF-8, so the reader cannot give the value
+    # as written; that row is quarantined, the rest of the file is curated.
+    csv_files = {
+        "a.csv": "id,email,plan,seats\n1,a@x,Zoë,1\n".encode(),
+        "b.csv": "id,email,plan,seats\n2,b@x,Zoë,2\n3,c@x,free,3\n".encode("latin-1"),
+    }
+    done = lake.run(ACCOUNTS, csv_files)
+    assert sorted((r["id"], r["plan"]) for r in done.curated(spark)) == [(1, "Zoë"), (3, "free")]
+    assert [(r["reason"], r["raw_record"]) for r in done.quarantine()] == [
+        ("parse_error", '{"id":"2","email":"b@x","plan":"Zo\ufffd","seats":"2"}')
+    ]
+    lines = b'{"id":4,"email":"d@x","plan":"Zo\xeb"}\n{"id":5,"email":"e@x","plan":"Zo\xc3\xab"}\n'
+    done = lake.run({**ACCOUNTS, "name": "accounts_json", "format": "json"}, {"a.json": lines})
+    assert [(r["id"], r["plan"]) for r in done.curated(spark)] == [(5, "Zoë")]
+    assert done.reasons() == [("parse_error", None)]
+
+
 def test_a_json_element_that_is_not_an_object_is_a_parse_error(lake, spark):
     spec = {
         "name": "elements",
