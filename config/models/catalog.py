@@ -24,6 +24,10 @@ SIMPLE_TYPES = ("string", "int", "bigint", "double", "boolean", "date", "timesta
 NUMERIC_TYPES = ("int", "bigint", "double")
 # Delimiters the Glue CSV classifier accepts, as the course's classifier table lists them.
 CSV_DELIMITERS = {",": "comma", "|": "pipe", "\t": "tab", ";": "semicolon", "\u0001": "Ctrl-A"}
+# Encodings of CSV files: UTF-8 and the single-byte ones that exports from older systems use, by the
+# names Java (Spark's `encoding` option) and Python both know. Multi-byte UTF-16 is left out: a file
+# split at a line break would be cut inside a character.
+CSV_ENCODINGS = ("UTF-8", "ISO-8859-1", "ISO-8859-15", "windows-1252")
 
 DatasetFormat = Literal["csv", "json", "apache_log", "xml"]
 # Glue worker types a Spark ETL job can run on (G.025X is for streaming jobs only).
@@ -163,6 +167,10 @@ class ReadOptions(StrictModel):
         description="csv: quoted fields may hold line breaks; each file is then read whole by one task "
         "(see docs/etl.md). Off: a file is split across tasks and a field cut by a line break is a parse_error.",
     )
+    encoding: Literal[CSV_ENCODINGS] = Field(
+        default="UTF-8",
+        description="csv: the files' character encoding. JSON is UTF-8 (RFC 8259); an XML file names its own.",
+    )
     json_root: str | None = Field(
         default=None, description="json: JSONPath of the records, e.g. '$.Characters[*]' for a root array."
     )
@@ -292,6 +300,8 @@ class DatasetSpec(StrictModel):
             raise ValueError("'ingest_date' is the partition every curated table gets; choose another column name")
         if (self.on_existing_key == "update" or self.cdc is not None) and not self.primary_key:
             raise ValueError("on_existing_key: update and cdc apply rows by key: declare a primary_key")
+        if self.format != "csv" and self.options.encoding != "UTF-8":
+            raise ValueError("options.encoding applies to csv only: JSON is UTF-8, an XML file names its own")
         if self.format == "xml" and self.options.row_tag is None:
             raise ValueError("an xml dataset needs options.row_tag (the element that holds one record)")
         return self

@@ -203,7 +203,7 @@ def _headers(spark: SparkSession, dataset: Dataset, paths: list[str]) -> list[li
             codec = codecs.getCodec(path)
             if codec is not None:
                 stream = codec.createInputStream(stream)
-            reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, "UTF-8"))
+            reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(stream, dataset.encoding))
             line = reader.readLine()
             while line is not None and not line.strip(WHITESPACE):  # Spark skips blank lines before it
                 line = reader.readLine()
@@ -284,6 +284,7 @@ def _read_csv_group(
     quote = dataset.quote
     options = {
         "sep": dataset.delimiter,
+        "encoding": dataset.encoding,
         "quote": quote,
         # No escape character: a doubled quote inside a quoted field stays doubled here, so that a
         # field with an odd number of quotes (a stray quote, or half of a field cut at a line break)

@@ -69,6 +69,7 @@ class Dataset:
     header: bool = True
     quote: str = '"'
     multiline: bool = False
+    encoding: str = "UTF-8"
     json_root: str | None = None
     row_tag: str | None = None
     null_values: tuple[str, ...] = ("",)
@@ -171,6 +172,7 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
         header=options.get("header", True),
         quote=options.get("quote", '"'),
         multiline=bool(options.get("multiline", False)),
+        encoding=options.get("encoding", "UTF-8"),
         json_root=json_root,
         row_tag=options.get("row_tag"),
         null_values=("",) if null_values is None else tuple(null_values),

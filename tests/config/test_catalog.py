@@ -72,3 +72,14 @@ def test_the_raw_table_is_named_after_the_last_folder_as_a_crawler_names_it(tmp_
     dataset = {**DATASET, "raw_prefix": "landing/Web-Events/"}
     config = load_config(path=write(tmp_path, {"catalog": {"datasets": [dataset]}}))
     assert config.catalog.dataset("events").raw_table == "web_events"
+
+
+def test_a_csv_encoding_is_one_both_spark_and_python_read_and_applies_to_csv_only(tmp_path):
+    message = error_for(tmp_path, {"catalog": {"datasets": [{**DATASET, "options": {"encoding": "latin1"}}]}})
+    assert "catalog.datasets[0].options.encoding" in message and "windows-1252" in message
+    json_dataset = {**DATASET, "format": "json", "options": {"encoding": "ISO-8859-1"}}
+    message = error_for(tmp_path, {"catalog": {"datasets": [json_dataset]}})
+    assert "options.encoding applies to csv only" in message
+    exported = {**DATASET, "options": {"encoding": "windows-1252"}}
+    config = load_config(path=write(tmp_path, {"catalog": {"datasets": [exported]}}))
+    assert config.catalog.dataset("events").options.encoding == "windows-1252"

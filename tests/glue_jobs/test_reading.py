@@ -244,6 +244,14 @@ def test_bytes_that_are_not_utf8_are_a_parse_error_not_a_changed_value(lake, spa
     assert done.reasons() == [("parse_error", None)]
 
 
+def test_a_csv_in_its_declared_encoding_is_curated_as_written(lake, spark):
+    exported = "Nº,email,plan,seats\n1,zoë@x,Zoë €5,1\n".encode("cp1252")
+    spec = {**ACCOUNTS, "options": {"encoding": "windows-1252"}}
+    spec["columns"] = [{**ACCOUNTS["columns"][0], "source": "Nº"}, *ACCOUNTS["columns"][1:]]
+    done = lake.run(spec, {"a.csv": exported})
+    assert [(r["id"], r["email"], r["plan"]) for r in done.curated(spark)] == [(1, "zoë@x", "Zoë €5")]
+
+
 def test_a_json_element_that_is_not_an_object_is_a_parse_error(lake, spark):
     spec = {
         "name": "elements",
