@@ -171,6 +171,11 @@ class ReadOptions(StrictModel):
         default="UTF-8",
         description="csv: the files' character encoding. JSON is UTF-8 (RFC 8259); an XML file names its own.",
     )
+    decimal_separator: Literal[".", ","] = Field(
+        default=".",
+        description="every format: what separates a number's fraction; ',' reads 1.250,5 as 1250.5 (the "
+        "thousands separator is then '.').",
+    )
     json_root: str | None = Field(
         default=None, description="json: JSONPath of the records, e.g. '$.Characters[*]' for a root array."
     )

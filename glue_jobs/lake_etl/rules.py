@@ -44,11 +44,17 @@ REASONS = (
 REPLACEMENT = "\ufffd"
 TRUE_TOKENS = ("t", "true", "1", "yes", "y")
 FALSE_TOKENS = ("f", "false", "0", "no", "n")
-# Numbers may carry a currency sign and thousands separators: $125,000  -1,234.50  €12
-INTEGER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)$"
-NUMBER = r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$"
-NUMBER_DECORATIONS = "$€£,"  # stripped with translate (a character map), cheaper than a regex replace
-PLAIN_NUMBER_CHARS = "0123456789.+-eE"
+# Numbers may carry a currency sign and thousands separators, by the dataset's decimal separator:
+# '.': $125,000  -1,234.50  €12        ',' (decimal_separator, as much of Europe writes): 125.000  -1.234,50  12,5
+INTEGER = {".": r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)$", ",": r"^[-+]?[$€£]?(\d{1,3}(\.\d{3})+|\d+)$"}
+NUMBER = {
+    ".": r"^[-+]?[$€£]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$",
+    ",": r"^[-+]?[$€£]?(\d{1,3}(\.\d{3})+|\d+)?(,\d+)?([eE][-+]?\d+)?$",
+}
+# What translate (a character map, cheaper than a regex replace) strips, and turns into a point.
+NUMBER_DECORATIONS = {".": ("$€£,", ""), ",": (",$€£.", ".")}
+# The characters a value may hold to go straight to Spark's cast.
+PLAIN_NUMBER_CHARS = {".": "0123456789.+-eE", ",": "0123456789+-eE"}
 # Without a `format`, dates and timestamps are ISO 8601 and nothing else: the whole value must match
 # (Spark's own cast also takes "2023", "2023-01" and "2023-01-05 anything").
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -83,8 +89,11 @@ def normalized(dataset: Dataset, value: Column) -> Column:
     return F.when(present, value)
 
 
-def typed(column: ColumnSpec, value: Column) -> Column:
-    """`value` (a normalized string) as the column's type; null when it is not a valid value of it."""
+def typed(column: ColumnSpec, value: Column, decimal: str = ".") -> Column:
+    """`value` (a normalized string) as the column's type; null when it is not a valid value of it.
+
+    `decimal`: the separator of a number's fraction, '.' or ',' (the thousands separator is the other).
+    """
     kind = column.type
     if kind == "string":
         return value
@@ -92,14 +101,14 @@ def typed(column: ColumnSpec, value: Column) -> Column:
     # strip currency signs and thousands separators only run for values the cast refused. Casts yield
     # null on overflow (ANSI mode off, set by the job), which makes it a type_mismatch.
     if kind in ("int", "bigint"):
-        plain = F.when(~value.contains("."), value.cast(kind))  # the cast would truncate 12.5 to 12
-        decorated = F.when(value.rlike(INTEGER), F.translate(value, NUMBER_DECORATIONS, "").cast(kind))
+        plain = F.when(~value.contains("."), value.cast(kind))  # the cast would truncate 12.5 (or 1.000) to 12
+        decorated = F.when(value.rlike(INTEGER[decimal]), F.translate(value, *NUMBER_DECORATIONS[decimal]).cast(kind))
         return F.coalesce(plain, decorated)
     if kind == "double" or kind.startswith("decimal"):
         # Only digits, sign, point and exponent reach the plain cast (not NaN, Infinity, 0x1p3 or 1.5d).
         # A decimal is cast from the text itself (exact, rounded half-up to the scale), never via a double.
-        plain = F.when(F.translate(value, PLAIN_NUMBER_CHARS, "") == "", value.cast(kind))
-        decorated = F.when(value.rlike(NUMBER), F.translate(value, NUMBER_DECORATIONS, "").cast(kind))
+        plain = F.when(F.translate(value, PLAIN_NUMBER_CHARS[decimal], "") == "", value.cast(kind))
+        decorated = F.when(value.rlike(NUMBER[decimal]), F.translate(value, *NUMBER_DECORATIONS[decimal]).cast(kind))
         number = F.coalesce(plain, decorated)
         if kind == "double":  # 1e400 casts to Infinity: a double must be finite
             return F.when(~F.isnan(number) & (F.abs(number) != F.lit(float("inf"))), number)
@@ -157,7 +166,11 @@ def classify(dataset: Dataset, raw: DataFrame, raw_record: Column, source_file: 
     trimmed_df = raw.select("*", *[trimmed(i).alias(f"__t{i}") for i in range(n)])
     normal = trimmed_df.select("*", *[normalized(dataset, F.col(f"__t{i}")).alias(f"__n{i}") for i in range(n)])
     typed_df = normal.select(
-        "*", *[typed(column, F.col(f"__n{i}")).alias(column.name) for i, column in enumerate(dataset.columns)]
+        "*",
+        *[
+            typed(column, F.col(f"__n{i}"), dataset.decimal_separator).alias(column.name)
+            for i, column in enumerate(dataset.columns)
+        ],
     )
     verdict = F.coalesce(
         *[

@@ -70,6 +70,7 @@ class Dataset:
     quote: str = '"'
     multiline: bool = False
     encoding: str = "UTF-8"
+    decimal_separator: str = "."
     json_root: str | None = None
     row_tag: str | None = None
     null_values: tuple[str, ...] = ("",)
@@ -173,6 +174,7 @@ def _dataset(data: dict[str, Any], ml_thresholds_json: str | None) -> Dataset:
         quote=options.get("quote", '"'),
         multiline=bool(options.get("multiline", False)),
         encoding=options.get("encoding", "UTF-8"),
+        decimal_separator=options.get("decimal_separator", "."),
         json_root=json_root,
         row_tag=options.get("row_tag"),
         null_values=("",) if null_values is None else tuple(null_values),

@@ -211,6 +211,31 @@ def test_values_keep_their_meaning(lake, spark):
     ]
 
 
+def test_numbers_with_a_decimal_comma_keep_their_value(lake, spark):
+    body = "id;price;weight;seats\n1;1.250,50;0,5;1.000\n2;12,5;1,25e3;3\n3;€1,250;2;2\n4;12.5;1;1\n"
+    spec = {
+        "name": "prices",
+        "format": "csv",
+        "options": {"delimiter": ";", "decimal_separator": ","},
+        "columns": [
+            {"name": "id", "type": "int", "required": True},
+            {"name": "price", "type": "decimal(10,2)"},
+            {"name": "weight", "type": "double"},
+            {"name": "seats", "type": "int"},
+        ],
+        "primary_key": ["id"],
+    }
+    done = lake.run(spec, {"a.csv": body})
+    rows = {r["id"]: (r["price"], r["weight"], r["seats"]) for r in done.curated(spark)}
+    assert rows == {1: (Decimal("1250.50"), 0.5, 1000), 2: (Decimal("12.50"), 1250.0, 3), 3: (Decimal("1.25"), 2.0, 2)}
+    # 12.5 is neither a decimal comma nor a group of three digits: not read as 12.5 or 125.
+    assert done.reasons() == [("type_mismatch", "price")]
+    # Read with the default '.', most decimal-comma values are type_mismatch; one that is also a number with
+    # a thousands comma (€1,250) reads as that number: the separator must be declared.
+    done = lake.run({**spec, "name": "prices_point", "options": {"delimiter": ";"}}, {"a.csv": body})
+    assert {r["id"]: r["price"] for r in done.curated(spark)} == {3: Decimal("1250.00"), 4: Decimal("12.50")}
+
+
 def test_byte_order_marks_are_ignored_in_every_format(lake, spark):
     bom = "\ufeff"
     csv = lake.run(ACCOUNTS, {"a.csv": bom + "id,email,plan,seats\n1,a@x,free,1\n"})
