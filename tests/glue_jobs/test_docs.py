@@ -93,6 +93,6 @@ def test_the_type_table_examples_are_what_typing_does(spark):
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("option", ["multiline", "row_tag", "@name", "__order"])
+@pytest.mark.parametrize("option", ["multiline", "encoding", "row_tag", "@name", "__order"])
 def test_reading_options_are_documented(option):
     assert f"`{option}" in section("### Reading, by format")
