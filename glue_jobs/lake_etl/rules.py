@@ -101,7 +101,7 @@ def typed(column: ColumnSpec, value: Column, decimal: str = ".") -> Column:
     # strip currency signs and thousands separators only run for values the cast refused. Casts yield
     # null on overflow (ANSI mode off, set by the job), which makes it a type_mismatch.
     if kind in ("int", "bigint"):
-        plain = F.when(~value.contains("."), value.cast(kind))  # the cast would truncate 12.5 (or 1.000) to 12
+        plain = F.when(~value.contains("."), value.cast(kind))  # the cast would truncate 12.5 to 12 (1.000 to 1)
         decorated = F.when(value.rlike(INTEGER[decimal]), F.translate(value, *NUMBER_DECORATIONS[decimal]).cast(kind))
         return F.coalesce(plain, decorated)
     if kind == "double" or kind.startswith("decimal"):

@@ -60,25 +60,19 @@ def document(path: str, content: bytes) -> bytes:
         if name.endswith(UNREADABLE):
             raise ValueError(f"{path}: XML files may be compressed as {', '.join(DECOMPRESS)} only")
     encoding = _encoding(content)
-    if encoding == "utf-8":
-        return content
     try:
-        return content.decode(encoding).encode("utf-8")
-    except (LookupError, UnicodeDecodeError):
+        return content if codecs.lookup(encoding).name == "utf-8" else content.decode(encoding).encode("utf-8")
+    except (LookupError, UnicodeDecodeError):  # an encoding Python does not know, or bytes not in it
         return content
 
 
 def _encoding(content: bytes) -> str:
+    """The encoding the byte-order mark says, else the declaration, else UTF-8."""
     for bom, encoding in BOMS:
         if content.startswith(bom):
             return encoding
     declared = DECLARED.match(content)
-    if declared is None:
-        return "utf-8"
-    try:
-        return codecs.lookup(declared[1].decode("ascii")).name
-    except LookupError:
-        return declared[1].decode("ascii")
+    return "utf-8" if declared is None else declared[1].decode("ascii")
 
 
 def _local(name: str) -> str:
